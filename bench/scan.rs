@@ -1,0 +1,300 @@
+//! Scan benchmark: builds a world of N synthetic filed domains on loopback — a real nsd serving
+//! one zone with N names, a real nginx serving a ~40 KB homepage on 8 addresses — imports N
+//! filings, runs one full scan (DNS, HTTP, page) through the real pipeline and storage, and
+//! prints checks per second, peak RSS, CPU split between beiand and the servers, and where each
+//! check's time went.
+//!
+//!     cargo run --release --example scan-bench -- [N ...] [--concurrency C] [--postgres URL]
+//!
+//! Needs nsd and nginx (Debian packages). Sends packets only to 127.0.0.0/8.
+
+use anyhow::{bail, Context, Result};
+use beiand::config::Config;
+use beiand::scan::{self, ProbeSet};
+use beiand::store::{FilingSelect, Store};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ZONE: &str = "bench.example.cn";
+const WEB_ADDRS: u8 = 8;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    fn cpu_seconds(&self) -> f64 {
+        // Whole process tree: nginx and nsd fork workers.
+        process_tree_cpu(self.0.id())
+    }
+}
+
+fn free_port() -> Result<u16> {
+    // A TCP port that is also free for UDP on 127.0.0.1.
+    for _ in 0..50 {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = tcp.local_addr()?.port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free port")
+}
+
+/// A homepage of about 40 KB whose footer is right for every filing of the bench subject.
+fn page() -> String {
+    let mut body = String::from(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>首页 - 基准测试站点</title>\
+         <style>body{font-family:sans-serif}.item{margin:4px}</style></head><body><header><nav>",
+    );
+    for i in 0..20 {
+        let _ = write!(body, "<a href=\"/c/{i}\">栏目{i}</a> ");
+    }
+    body.push_str("</nav></header><main>");
+    let mut i = 0;
+    while body.len() < 39_000 {
+        let _ = write!(
+            body,
+            "<div class=\"item\"><h3><a href=\"/news/{i}.html\">新闻标题 {i}：云计算服务持续稳定运行</a></h3>\
+             <p>这是第 {i} 条新闻的摘要，介绍产品更新与服务公告。<span class=\"date\">2026-11-{:02}</span></p></div>",
+            i % 28 + 1
+        );
+        i += 1;
+    }
+    body.push_str(
+        "</main><script>var _hmt=_hmt||[];</script><footer class=\"footer\"><p>© 2026 基准测试科技有限公司 版权所有</p>\
+         <p><a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">京ICP备2024000001号</a> \
+         <a href=\"https://beian.mps.gov.cn/#/query/webSearch?code=11010802020134\">京公网安备11010802020134号</a></p></footer></body></html>",
+    );
+    body
+}
+
+fn start_nsd(dir: &Path, n: usize, port: u16) -> Result<Server> {
+    let mut zone = format!(
+        "$ORIGIN {ZONE}.\n$TTL 300\n@ IN SOA ns.{ZONE}. hostmaster.{ZONE}. 1 3600 600 86400 60\n@ IN NS ns.{ZONE}.\nns IN A 127.0.0.1\n"
+    );
+    for i in 0..n {
+        let _ = writeln!(zone, "d{i} IN A 127.10.0.{}", i % WEB_ADDRS as usize + 1);
+    }
+    std::fs::write(dir.join("bench.zone"), zone)?;
+    let conf = format!(
+        "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
+         pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  \
+         server-count: 1\n  rrl-ratelimit: 0\n  verbosity: 0\n  hide-version: yes\n  logfile: \"{d}/nsd.log\"\n\
+         remote-control:\n  control-enable: no\nzone:\n  name: {ZONE}\n  zonefile: bench.zone\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nsd.conf"), conf)?;
+    let child = Command::new("nsd")
+        .args(["-d", "-c"])
+        .arg(dir.join("nsd.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting nsd (apt-get install nsd)")?;
+    Ok(Server(child))
+}
+
+fn start_nginx(dir: &Path, port: u16) -> Result<Server> {
+    let root = dir.join("www");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(root.join("index.html"), page())?;
+    let listens: String = (1..=WEB_ADDRS).map(|i| format!("    listen 127.10.0.{i}:{port} reuseport backlog=4096;\n")).collect();
+    let user = if unsafe_is_root() { "user root;\n" } else { "" };
+    let conf = format!(
+        "{user}worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log error;\n\
+         events {{ worker_connections 8192; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  \
+         proxy_temp_path {d}/tmp;\n  fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n  \
+         default_type text/html;\n  charset utf-8;\n  server {{\n{listens}    root {r};\n    index index.html;\n  }}\n}}\n",
+        d = dir.display(),
+        r = root.display()
+    );
+    std::fs::create_dir_all(dir.join("tmp"))?;
+    std::fs::write(dir.join("nginx.conf"), conf)?;
+    let child = Command::new("nginx")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting nginx (apt-get install nginx)")?;
+    Ok(Server(child))
+}
+
+fn unsafe_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+fn wait_for_tcp(addr: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("{addr} did not come up")
+}
+
+/// utime + stime of a process and its descendants, in seconds.
+fn process_tree_cpu(pid: u32) -> f64 {
+    let tick = 100.0; // USER_HZ on Linux
+    let mut total = 0.0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
+            let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("").split_whitespace().collect();
+            // Fields after the command: state(0) ppid(1) … utime(11) stime(12)
+            let t: f64 = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+                + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            total += t / tick;
+        }
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn self_cpu() -> f64 {
+    process_tree_cpu(std::process::id())
+}
+
+fn write_world(dir: &Path, n: usize, dns_port: u16, http_port: u16, concurrency: usize, db: &str) -> Result<PathBuf> {
+    std::fs::write(dir.join("inventory.csv"), "cidr,region,in_region,label\n127.10.0.0/16,cn-beijing,true,基准\n")?;
+    std::fs::write(dir.join("mainland.txt"), "127.10.0.0/16\n")?;
+    let mut csv = String::from("site_number,site_name,domains,psb_number\n");
+    for i in 0..n {
+        let _ = writeln!(csv, "京ICP备2024000001号-{},基准测试站点,d{i}.{ZONE},京公网安备11010802020134号", i + 1);
+    }
+    std::fs::write(dir.join("filings.csv"), csv)?;
+    let cfg = format!(
+        "[database]\nurl = \"{db}\"\n[provider]\nname = \"基准云\"\ninventory = \"inventory.csv\"\nmainland = \"mainland.txt\"\n\
+         [dns]\nnameservers = [\"127.0.0.1:{dns_port}\"]\ntimeout_ms = 2000\n\
+         [http]\nport = {http_port}\nhttps_port = {http_port}\ntimeout_ms = 10000\nallow_private_targets = [\"127.0.0.0/8\"]\n\
+         [scan]\nconcurrency = {concurrency}\n"
+    );
+    let path = dir.join("beiand.toml");
+    std::fs::write(&path, cfg)?;
+    Ok(path)
+}
+
+async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let dns_port = free_port()?;
+    let http_port = free_port()?;
+    let nsd = start_nsd(dir.path(), n, dns_port)?;
+    let nginx = start_nginx(dir.path(), http_port)?;
+    wait_for_tcp(&format!("127.10.0.1:{http_port}"))?;
+    wait_for_tcp(&format!("127.0.0.1:{dns_port}"))?;
+    let db = match postgres {
+        Some(url) => url.to_string(),
+        None => "sqlite://bench.db".to_string(),
+    };
+    let cfg = Config::load(&write_world(dir.path(), n, dns_port, http_port, concurrency, &db)?)?;
+    let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
+
+    let t = Instant::now();
+    let imported = beiand::import::parse_file(&dir.path().join("filings.csv"))?;
+    store.upsert_filings(&imported.filings, beiand::clock::now()).await?;
+    let import_s = t.elapsed().as_secs_f64();
+    drop(imported);
+
+    let targets = scan::targets(store.filings(FilingSelect::All).await?);
+    let scanner = Arc::new(scan::Scanner::new(&cfg)?);
+    let rss_before = rss_mb();
+    let (cpu0, nsd0, nginx0) = (self_cpu(), nsd.cpu_seconds(), nginx.cpu_seconds());
+    let (mut dns_us, mut http_us, mut page_us, mut bad) = (0u64, 0u64, 0u64, 0usize);
+    let mut latencies: Vec<u32> = Vec::with_capacity(n);
+    let started = Instant::now();
+    let summary = scan::run(&store, scanner, "bench", ProbeSet::ALL, targets, |c, _| {
+        dns_us += c.timings.dns_us;
+        http_us += c.timings.http_us;
+        page_us += c.timings.page_us;
+        latencies.push(c.elapsed_ms as u32);
+        if !c.findings.is_empty() {
+            bad += 1;
+        }
+    })
+    .await?;
+    let wall = started.elapsed().as_secs_f64();
+    let (cpu, nsd_cpu, nginx_cpu) = (self_cpu() - cpu0, nsd.cpu_seconds() - nsd0, nginx.cpu_seconds() - nginx0);
+    latencies.sort_unstable();
+    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0);
+    let checks = summary.checked as f64;
+    println!("== N = {n}, concurrency {concurrency}, database {}", if postgres.is_some() { "postgres" } else { "sqlite" });
+    println!("import            {n} filings in {import_s:.2} s ({:.0} rows/s)", n as f64 / import_s);
+    println!("scan              {} checks in {wall:.2} s = {:.0} checks/s", summary.checked, checks / wall);
+    println!("findings          {bad} domains with findings, {} inconclusive (expected 0 and 0)", summary.inconclusive);
+    println!("latency ms        p50 {} p90 {} p99 {} max {}", pct(0.5), pct(0.9), pct(0.99), pct(1.0));
+    println!(
+        "mean per check    dns {:.0} µs, http {:.0} µs, page analysis {:.0} µs (wall time inside each check)",
+        dns_us as f64 / checks,
+        http_us as f64 / checks,
+        page_us as f64 / checks
+    );
+    println!("storage           {:.2} s writing results (writer task, overlapped with checks)", summary.store_seconds);
+    println!(
+        "cpu seconds       beiand {cpu:.2} ({:.0} µs/check), nsd {nsd_cpu:.2}, nginx {nginx_cpu:.2}; machine has {} cores",
+        cpu * 1e6 / checks,
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0)
+    );
+    println!("rss               before scan {rss_before:.0} MB, after {:.0} MB, peak {:.0} MB", rss_mb(), peak_rss_mb());
+    store.close().await;
+    if bad > 0 || summary.inconclusive > 0 {
+        bail!("the bench world should be fully compliant: {bad} domains had findings");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let mut sizes = Vec::new();
+    let mut concurrency = 256;
+    let mut postgres = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--concurrency" => concurrency = args.next().context("--concurrency N")?.parse()?,
+            "--postgres" => postgres = Some(args.next().context("--postgres URL")?),
+            "--bench" => {}
+            n => sizes.push(n.parse::<usize>().with_context(|| format!("not a size: {n}"))?),
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![10_000];
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    for n in sizes {
+        rt.block_on(bench(n, concurrency, postgres.as_deref()))?;
+    }
+    Ok(())
+}

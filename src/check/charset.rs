@@ -1,0 +1,101 @@
+//! Charset decoding for fetched and saved pages: byte-order mark first, then the Content-Type
+//! header, then `<meta charset>` in the first bytes, else UTF-8 — and when undeclared bytes are
+//! not valid UTF-8, GB18030 (Chinese pages often leave the charset out). GBK, GB2312, GB18030 and
+//! Big5 all decode through encoding_rs.
+
+use encoding_rs::{Encoding, GB18030, UTF_8};
+use once_cell::sync::Lazy;
+use regex::bytes::Regex;
+
+/// How far into the body a `<meta>` charset declaration is looked for.
+const SNIFF_BYTES: usize = 4096;
+
+static META_CHARSET: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r#"(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)"#).expect("meta charset regex")
+});
+
+/// The charset label of a Content-Type value, e.g. `text/html; charset=GBK` → `GBK`.
+fn header_label(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches(|c| c == '"' || c == '\''))
+    })
+}
+
+/// Decodes a page; returns the text and the encoding used.
+pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return (text.into_owned(), enc);
+    }
+    let declared = content_type
+        .and_then(header_label)
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+        .or_else(|| {
+            let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+            META_CHARSET.captures(head).and_then(|c| Encoding::for_label(c.get(1)?.as_bytes()))
+        })
+        // A page cannot really be UTF-16 when its declaration was readable as ASCII (WHATWG).
+        .map(|e| if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE { UTF_8 } else { e });
+    if let Some(enc) = declared {
+        let (text, _) = enc.decode_without_bom_handling(bytes);
+        return (text.into_owned(), enc);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), UTF_8),
+        Err(_) => {
+            let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+            if had_errors {
+                (String::from_utf8_lossy(bytes).into_owned(), UTF_8)
+            } else {
+                (text.into_owned(), GB18030)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "<title>某某科技</title><p>京ICP备12345678号-1</p>";
+
+    fn encoded(label: &str, text: &str) -> Vec<u8> {
+        let enc = Encoding::for_label(label.as_bytes()).unwrap();
+        enc.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn header_charset_wins() {
+        for label in ["gbk", "GB2312", "gb18030"] {
+            let (text, _) = decode_html(&encoded(label, TEXT), Some(&format!("text/html; charset={label}")));
+            assert_eq!(text, TEXT, "{label}");
+        }
+        let big5 = "<title>某科技</title>";
+        assert_eq!(decode_html(&encoded("big5", big5), Some("text/html;charset=\"big5\"")).0, big5);
+    }
+
+    #[test]
+    fn meta_charset_is_sniffed() {
+        let page = format!("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">{TEXT}");
+        let (text, enc) = decode_html(&encoded("gbk", &page), Some("text/html"));
+        assert_eq!(text, page);
+        assert_eq!(enc.name(), "GBK");
+        let page = format!("<meta charset='GBK'>{TEXT}");
+        assert_eq!(decode_html(&encoded("gbk", &page), None).0, page);
+    }
+
+    #[test]
+    fn bom_and_fallbacks() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(TEXT.as_bytes());
+        assert_eq!(decode_html(&bytes, Some("text/html; charset=gbk")).0, TEXT);
+        assert_eq!(decode_html(TEXT.as_bytes(), None), (TEXT.to_string(), UTF_8));
+        // Undeclared GBK bytes are not UTF-8: GB18030 reads them.
+        let (text, enc) = decode_html(&encoded("gbk", TEXT), None);
+        assert_eq!((text.as_str(), enc), (TEXT, GB18030));
+        // Garbage never panics.
+        let _ = decode_html(&[0xff, 0xfe, 0x00, 0xd8, 0x80], None);
+        let _ = decode_html(&[0x81, 0x30, 0xff], Some("text/html; charset=nonsense"));
+    }
+}

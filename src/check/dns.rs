@@ -1,0 +1,216 @@
+//! DNS probe: A and AAAA for a domain from the configured nameservers only (never the system
+//! resolver), with the CNAME chain recorded. A real negative answer (NXDOMAIN, NODATA) is told
+//! apart from a failure on our side (SERVFAIL, REFUSED, timeout), which makes the check
+//! inconclusive instead of becoming a customer finding.
+//!
+//! Each query gets a short-lived resolver of its own. hickory-resolver 0.24 counts CNAME
+//! recursion depth in one counter shared by every lookup in flight on a resolver, so under
+//! concurrency it stops chasing CNAME chains and reports a chained domain as having no address —
+//! which would be a false `dns.unresolved`. A resolver per query keeps the count per chain (0.26
+//! fixes the counter; moving to it is a larger API migration). The cost is a few allocations per
+//! query; UDP sockets are per query in hickory anyway.
+
+use crate::config;
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
+use hickory_resolver::error::ResolveErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::{Name, TokioAsyncResolver};
+use serde::Serialize;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// What the DNS said about one domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum DnsAnswer {
+    /// At least one address; `cnames` is the chain followed, in order.
+    Resolved { cnames: Vec<String>, addresses: Vec<IpAddr> },
+    /// The name does not exist, or has no A/AAAA at the end of its chain.
+    NoAddress { cnames: Vec<String>, nxdomain: bool },
+    /// We could not find out: a nameserver failed, refused or timed out.
+    Failed { reason: String },
+}
+
+impl DnsAnswer {
+    pub fn addresses(&self) -> &[IpAddr] {
+        match self {
+            DnsAnswer::Resolved { addresses, .. } => addresses,
+            _ => &[],
+        }
+    }
+}
+
+/// Result of one query type.
+enum TypeAnswer {
+    Records { cnames: Vec<String>, addresses: Vec<IpAddr> },
+    Negative { cnames: Vec<String>, nxdomain: bool },
+    Failed(String),
+}
+
+/// Resolver settings bound to the configured nameservers.
+#[derive(Clone)]
+pub struct DnsProbe {
+    config: ResolverConfig,
+    opts: ResolverOpts,
+}
+
+impl DnsProbe {
+    pub fn new(cfg: &config::Dns) -> DnsProbe {
+        let mut rc = ResolverConfig::new();
+        for ns in &cfg.nameservers {
+            for protocol in [Protocol::Udp, Protocol::Tcp] {
+                let mut nc = NameServerConfig::new(*ns, protocol);
+                nc.trust_negative_responses = true;
+                rc.add_name_server(nc);
+            }
+        }
+        let mut opts = ResolverOpts::default();
+        opts.timeout = Duration::from_millis(cfg.timeout_ms);
+        opts.attempts = cfg.attempts;
+        opts.use_hosts_file = false;
+        opts.preserve_intermediates = true;
+        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        opts.edns0 = true;
+        // Each query has its own resolver (see the module doc), so the cache lives for one chain.
+        opts.cache_size = 16;
+        DnsProbe { config: rc, opts }
+    }
+
+    /// Resolves A and AAAA for `domain`.
+    pub async fn resolve(&self, domain: &str) -> DnsAnswer {
+        let name = match Name::from_ascii(domain).and_then(|n| Ok(n.append_domain(&Name::root())?)) {
+            Ok(mut n) => {
+                n.set_fqdn(true);
+                n
+            }
+            Err(e) => return DnsAnswer::Failed { reason: format!("invalid domain name {domain:?}: {e}") },
+        };
+        let (a, aaaa) = tokio::join!(self.query(&name, RecordType::A), self.query(&name, RecordType::AAAA));
+        combine(a, aaaa)
+    }
+
+    async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
+        let resolver = TokioAsyncResolver::tokio(self.config.clone(), self.opts.clone());
+        match resolver.lookup(name.clone(), rtype).await {
+            Ok(lookup) => {
+                let mut cnames = Vec::new();
+                let mut addresses = Vec::new();
+                for rec in lookup.record_iter() {
+                    match rec.data() {
+                        Some(RData::CNAME(target)) => {
+                            let target = target.0.to_ascii().trim_end_matches('.').to_ascii_lowercase();
+                            if !cnames.contains(&target) {
+                                cnames.push(target);
+                            }
+                        }
+                        Some(RData::A(a)) => addresses.push(IpAddr::V4(a.0)),
+                        Some(RData::AAAA(a)) => addresses.push(IpAddr::V6(a.0)),
+                        _ => {}
+                    }
+                }
+                if addresses.is_empty() {
+                    TypeAnswer::Negative { cnames, nxdomain: false }
+                } else {
+                    TypeAnswer::Records { cnames, addresses }
+                }
+            }
+            Err(e) => match e.kind() {
+                ResolveErrorKind::NoRecordsFound { response_code, .. }
+                    if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
+                {
+                    TypeAnswer::Negative { cnames: Vec::new(), nxdomain: *response_code == ResponseCode::NXDomain }
+                }
+                ResolveErrorKind::NoRecordsFound { response_code, .. } => {
+                    TypeAnswer::Failed(format!("{rtype} query answered {response_code}"))
+                }
+                ResolveErrorKind::Timeout => TypeAnswer::Failed(format!("{rtype} query timed out")),
+                _ => TypeAnswer::Failed(format!("{rtype} query failed: {e}")),
+            },
+        }
+    }
+}
+
+/// Joins the A and AAAA answers. A failure of either makes the whole answer a failure: we do not
+/// judge a domain on half an answer.
+fn combine(a: TypeAnswer, aaaa: TypeAnswer) -> DnsAnswer {
+    use TypeAnswer::*;
+    match (a, aaaa) {
+        (Failed(r), Failed(r2)) => DnsAnswer::Failed { reason: format!("{r}; {r2}") },
+        (Failed(r), _) | (_, Failed(r)) => DnsAnswer::Failed { reason: r },
+        (Negative { cnames: c1, nxdomain: n1 }, Negative { cnames: c2, nxdomain: n2 }) => {
+            DnsAnswer::NoAddress { cnames: longer(c1, c2), nxdomain: n1 || n2 }
+        }
+        (Records { cnames, addresses }, Negative { cnames: c2, .. })
+        | (Negative { cnames: c2, .. }, Records { cnames, addresses }) => {
+            DnsAnswer::Resolved { cnames: longer(cnames, c2), addresses }
+        }
+        (Records { cnames: c1, addresses: mut a1 }, Records { cnames: c2, addresses: a2 }) => {
+            a1.extend(a2);
+            DnsAnswer::Resolved { cnames: longer(c1, c2), addresses: a1 }
+        }
+    }
+}
+
+fn longer(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    if b.len() > a.len() {
+        b
+    } else {
+        a
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn probe() -> DnsProbe {
+        let addr = crate::demo::start_dns().await.unwrap();
+        DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 1000, attempts: 1 })
+    }
+
+    #[tokio::test]
+    async fn answers_are_told_apart() {
+        let p = probe().await;
+        assert_eq!(
+            p.resolve("www.demo.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec![], addresses: vec!["127.10.0.1".parse().unwrap()] }
+        );
+        assert_eq!(p.resolve("v6.demo.example.cn").await.addresses(), &["::1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(p.resolve("nope.demo.example.cn").await, DnsAnswer::NoAddress { cnames: vec![], nxdomain: true });
+        assert_eq!(p.resolve("gone.demo.example.cn").await, DnsAnswer::NoAddress { cnames: vec![], nxdomain: false });
+        // Not a zone this server serves: REFUSED is our problem, not the customer's.
+        assert!(matches!(p.resolve("a.elsewhere.example.org").await, DnsAnswer::Failed { .. }));
+    }
+
+    #[tokio::test]
+    async fn cname_chains_resolve_under_concurrency() {
+        let p = probe().await;
+        let names = ["alias", "www", "v6", "shop", "blog", "gone", "abroad", "intranet"];
+        let lookups = (0..300).map(|i| {
+            let p = p.clone();
+            let name = format!("{}.demo.example.cn", names[i % names.len()]);
+            async move { (name.clone(), p.resolve(&name).await) }
+        });
+        for (name, answer) in futures::future::join_all(lookups).await {
+            if name.starts_with("alias") {
+                assert_eq!(
+                    answer,
+                    DnsAnswer::Resolved {
+                        cnames: vec!["cdn.demo.example.cn".into(), "www.demo.example.cn".into()],
+                        addresses: vec!["127.10.0.1".parse().unwrap()]
+                    }
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dead_nameserver_is_a_failure() {
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = sock.local_addr().unwrap();
+        drop(sock);
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 200, attempts: 1 });
+        assert!(matches!(p.resolve("www.demo.example.cn").await, DnsAnswer::Failed { .. }));
+    }
+}

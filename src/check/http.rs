@@ -1,0 +1,434 @@
+//! HTTP probe: fetch a domain's homepage from one given address. Connections are pinned to
+//! addresses we resolved and classified ourselves (the system resolver is never used); redirects
+//! are followed by hand, each hop re-resolved through our nameservers and refused when it leads
+//! to a non-public address; body size, redirect count and time are bounded. An invalid
+//! certificate is recorded as evidence and the page is still read.
+
+use super::charset;
+use super::dns::DnsProbe;
+use crate::config;
+use crate::netclass::{AddressClass, Classifier};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// A homepage we could read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// The address the first request went to.
+    pub ip: IpAddr,
+    pub status: u16,
+    pub final_url: String,
+    /// Every URL requested before the final one.
+    pub redirects: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    pub encoding: &'static str,
+    pub bytes: usize,
+    /// The body was longer than `http.max_body_bytes` and was cut there.
+    pub truncated: bool,
+    /// For https pages: whether the certificate chain verified, and why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsEvidence>,
+    pub elapsed_ms: u64,
+    #[serde(skip)]
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TlsEvidence {
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One failed try at one URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub ip: IpAddr,
+    pub url: String,
+    /// `refused`, `timeout`, `tls`, `status`, `redirects`, `redirect_refused`, `error`, or `local`
+    /// (our side failed: the check is inconclusive).
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<String>,
+}
+
+/// Fetches homepages under the `[http]` settings.
+pub struct HttpProbe {
+    cfg: config::Http,
+    dns: DnsProbe,
+    classifier: Arc<Classifier>,
+    webpki: Arc<WebPkiServerVerifier>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl HttpProbe {
+    pub fn new(cfg: config::Http, dns: DnsProbe, classifier: Arc<Classifier>) -> anyhow::Result<HttpProbe> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build()?;
+        Ok(HttpProbe { cfg, dns, classifier, webpki, provider })
+    }
+
+    /// Tries `http://` then, when that gives no usable page, `https://`, from `ip`.
+    pub async fn fetch_homepage(&self, domain: &str, ip: IpAddr) -> Result<Page, Vec<Failure>> {
+        let mut failures = Vec::new();
+        for scheme in ["http", "https"] {
+            let url = match Url::parse(&format!("{scheme}://{domain}/")) {
+                Ok(u) => u,
+                Err(e) => {
+                    failures.push(Failure { ip, url: domain.to_string(), kind: "error", status: None, detail: e.to_string(), redirects: vec![] });
+                    break;
+                }
+            };
+            let budget = Duration::from_millis(self.cfg.timeout_ms);
+            match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip)).await {
+                Ok(Ok(page)) => return Ok(page),
+                Ok(Err(f)) => failures.push(f),
+                Err(_) => failures.push(Failure {
+                    ip,
+                    url: url.to_string(),
+                    kind: "timeout",
+                    status: None,
+                    detail: format!("no complete answer within {} ms", self.cfg.timeout_ms),
+                    redirects: vec![],
+                }),
+            }
+        }
+        Err(failures)
+    }
+
+    /// Requests `url` from `ip`, following redirects by hand.
+    async fn follow(&self, start: Url, domain: &str, ip: IpAddr) -> Result<Page, Failure> {
+        let started = Instant::now();
+        let mut url = start;
+        let mut redirects: Vec<String> = Vec::new();
+        let fail = |url: &Url, kind, status, detail: String, redirects: &Vec<String>| Failure {
+            ip,
+            url: url.to_string(),
+            kind,
+            status,
+            detail,
+            redirects: redirects.clone(),
+        };
+        loop {
+            let target = match self.address_for(&url, domain, ip).await {
+                Ok(t) => t,
+                Err(detail) => return Err(fail(&url, "redirect_refused", None, detail, &redirects)),
+            };
+            let tls_seen = Arc::new(Mutex::new(None));
+            let (client, request_url) = match self.client_for(&url, target, tls_seen.clone()) {
+                Ok(c) => c,
+                Err(e) => return Err(fail(&url, "error", None, e, &redirects)),
+            };
+            let resp = match client.get(request_url).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let (kind, detail) = describe(&e);
+                    return Err(fail(&url, kind, None, detail, &redirects));
+                }
+            };
+            let status = resp.status();
+            if status.is_redirection() {
+                let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let Some(next) = location.and_then(|l| url.join(&l).ok()) else {
+                    return Err(fail(&url, "status", Some(status.as_u16()), "redirect without a usable Location".into(), &redirects));
+                };
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(fail(&url, "redirect_refused", Some(status.as_u16()), format!("redirect to {next}"), &redirects));
+                }
+                redirects.push(url.to_string());
+                if redirects.len() > self.cfg.max_redirects {
+                    return Err(fail(&next, "redirects", Some(status.as_u16()), format!("more than {} redirects", self.cfg.max_redirects), &redirects));
+                }
+                url = next;
+                continue;
+            }
+            if status.is_server_error() {
+                return Err(fail(&url, "status", Some(status.as_u16()), format!("server answered {status}"), &redirects));
+            }
+            let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let (body, truncated) = match read_capped(resp, self.cfg.max_body_bytes).await {
+                Ok(b) => b,
+                Err(e) => {
+                    let (kind, detail) = describe(&e);
+                    return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
+                }
+            };
+            let (html, encoding) = charset::decode_html(&body, content_type.as_deref());
+            let tls = (url.scheme() == "https").then(|| {
+                let error = tls_seen.lock().ok().and_then(|g| g.clone());
+                TlsEvidence { valid: error.is_none(), error }
+            });
+            return Ok(Page {
+                ip,
+                status: status.as_u16(),
+                final_url: url.to_string(),
+                redirects,
+                content_type,
+                encoding: encoding.name(),
+                bytes: body.len(),
+                truncated,
+                tls,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                html,
+            });
+        }
+    }
+
+    /// The address to connect to for `url`: the pinned one for the checked domain, else one we
+    /// resolve and classify; a non-public address is refused unless allowed by config.
+    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr) -> Result<IpAddr, String> {
+        let host = match url.host() {
+            Some(url::Host::Domain(h)) => h.to_ascii_lowercase(),
+            Some(url::Host::Ipv4(a)) => return self.fetchable(IpAddr::V4(a)),
+            Some(url::Host::Ipv6(a)) => return self.fetchable(IpAddr::V6(a)),
+            None => return Err(format!("{url} has no host")),
+        };
+        if host == domain {
+            return Ok(pinned);
+        }
+        let answer = self.dns.resolve(&host).await;
+        let mut candidates: Vec<(bool, IpAddr)> = answer
+            .addresses()
+            .iter()
+            .map(|&a| (self.classifier.classify(a).is_provider_mainland(), a))
+            .filter(|(_, a)| self.classifier.may_fetch(*a))
+            .collect();
+        candidates.sort_by_key(|(mainland, _)| !mainland);
+        candidates.first().map(|(_, a)| *a).ok_or_else(|| match answer.addresses() {
+            [] => format!("redirect host {host} does not resolve ({answer:?})"),
+            addrs => format!("redirect host {host} resolves only to non-public addresses {addrs:?}"),
+        })
+    }
+
+    fn fetchable(&self, ip: IpAddr) -> Result<IpAddr, String> {
+        match self.classifier.classify(ip) {
+            AddressClass::NonPublic(why) => Err(format!("redirect to non-public address {ip} ({why}) refused")),
+            _ => Ok(ip),
+        }
+    }
+
+    /// A one-connection client for this hop: the URL's host pinned to `ip` on the configured port.
+    fn client_for(&self, url: &Url, ip: IpAddr, tls_seen: Arc<Mutex<Option<String>>>) -> Result<(reqwest::Client, Url), String> {
+        let mut url = url.clone();
+        if url.port().is_none() {
+            let port = if url.scheme() == "https" { self.cfg.https_port } else { self.cfg.port };
+            let _ = url.set_port(Some(port));
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        let verifier = RecordingVerifier { inner: self.webpki.clone(), seen: tls_seen };
+        let mut tls = rustls::ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .http1_only()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .connect_timeout(Duration::from_millis(self.cfg.timeout_ms))
+            .timeout(Duration::from_millis(self.cfg.timeout_ms))
+            .user_agent(self.cfg.user_agent.clone());
+        if let Some(host) = url.host_str().filter(|_| matches!(url.host(), Some(url::Host::Domain(_)))) {
+            builder = builder.resolve(host, SocketAddr::new(ip, port));
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
+        Ok((client, url))
+    }
+}
+
+/// Reads at most `cap` bytes of the body; says whether more was left.
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::with_capacity(resp.content_length().map(|l| (l as usize).min(cap)).unwrap_or(16 * 1024));
+    while let Some(chunk) = resp.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// Sorts a reqwest error into a failure kind with the whole cause chain as detail.
+fn describe(e: &reqwest::Error) -> (&'static str, String) {
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    let mut refused = false;
+    let mut local = false;
+    let mut tls = false;
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+            local |= is_local_failure(io);
+        }
+        tls |= s.downcast_ref::<rustls::Error>().is_some();
+        source = s.source();
+    }
+    let kind = if local {
+        "local"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if refused {
+        "refused"
+    } else if tls {
+        "tls"
+    } else {
+        "error"
+    };
+    (kind, detail)
+}
+
+/// Errors that say our own host or network is failing (no route out, no free sockets), not the
+/// customer's server: such a check is inconclusive.
+fn is_local_failure(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), NetworkUnreachable | AddrNotAvailable | NetworkDown | OutOfMemory)
+        || matches!(e.raw_os_error(), Some(23 | 24 | 105)) // ENFILE, EMFILE, ENOBUFS
+}
+
+/// Verifies certificates as a browser would, records the verdict, and lets the handshake go on:
+/// an invalid certificate is evidence, not a reason to stop reading the page.
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    seen: Arc<Mutex<Option<String>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Err(e) = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            if let Ok(mut g) = self.seen.lock() {
+                *g = Some(e.to_string());
+            }
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::get;
+
+    /// A web server on 127.0.0.1 with a few behaviours, and a probe allowed to fetch loopback.
+    async fn world(max_body: usize) -> (HttpProbe, u16) {
+        let app = axum::Router::new()
+            .route("/", get(|headers: axum::http::HeaderMap| async move {
+                let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+                match host.split(':').next().unwrap_or("") {
+                    "hop.example.cn" => Redirect::permanent("/landing").into_response(),
+                    "private.example.cn" => Redirect::permanent("http://10.1.2.3/").into_response(),
+                    "loop.example.cn" => Redirect::temporary("/").into_response(),
+                    "busy.example.cn" => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
+                    "big.example.cn" => ([("content-type", "text/html; charset=gbk")], vec![b'a'; 100_000]).into_response(),
+                    _ => "<title>ok</title>".into_response(),
+                }
+            }))
+            .route("/landing", get(|| async { "<title>landing</title>" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let allow: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n127.0.0.0/8,cn-test,true,测试\n", None, &allow).unwrap());
+        let cfg = config::Http { port, https_port: port, timeout_ms: 2000, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
+        // No nameserver is needed: every test host is the checked domain, pinned to 127.0.0.1.
+        let dns = DnsProbe::new(&config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 });
+        (HttpProbe::new(cfg, dns, classifier).unwrap(), port)
+    }
+
+    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[tokio::test]
+    async fn redirects_are_followed_and_recorded() {
+        let (probe, _) = world(1 << 20).await;
+        let page = probe.fetch_homepage("hop.example.cn", LOCAL).await.unwrap();
+        assert_eq!(page.status, 200);
+        // URLs are recorded as the site addresses them, without the configured port.
+        assert_eq!(page.final_url, "http://hop.example.cn/landing");
+        assert_eq!(page.redirects, vec!["http://hop.example.cn/".to_string()]);
+        assert_eq!(page.html, "<title>landing</title>");
+        assert!(page.tls.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_a_non_public_address_is_refused() {
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("private.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "redirect_refused", "{failures:?}");
+        assert!(failures[0].detail.contains("10.1.2.3"));
+    }
+
+    #[tokio::test]
+    async fn redirect_loops_and_server_errors_are_unusable() {
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("loop.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "redirects");
+        let failures = probe.fetch_homepage("busy.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!((failures[0].kind, failures[0].status), ("status", Some(503)));
+    }
+
+    #[tokio::test]
+    async fn bodies_are_capped() {
+        let (probe, _) = world(4096).await;
+        let page = probe.fetch_homepage("big.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.bytes, page.truncated), (4096, true));
+        assert_eq!(page.encoding, "GBK");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_refused_over_http_and_https() {
+        let (probe, _) = world(1 << 20).await;
+        let closed = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
+        let failures = probe.fetch_homepage("ok.example.cn", closed).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), vec!["refused", "refused"], "{failures:?}");
+    }
+}

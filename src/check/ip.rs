@@ -1,0 +1,157 @@
+//! Address findings: a pure function of (filing, resolved addresses, classifier) → each address's
+//! class and the DNS findings of design §4.5, each naming the offending address.
+
+use super::dns::DnsAnswer;
+use crate::filing::Filing;
+use crate::finding::{Code, Finding};
+use crate::netclass::{AddressClass, Classifier};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One resolved address and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassifiedIp {
+    pub ip: IpAddr,
+    /// `provider_mainland`, `provider_out_of_region`, `other_mainland`, `overseas`, `not_provider`, `non_public`.
+    pub class: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Whether the filing's `filed_ips` lists it (null when the filing records none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filed: Option<bool>,
+}
+
+impl ClassifiedIp {
+    /// May the homepage be fetched from this address as the provider's mainland server?
+    pub fn in_region(&self) -> bool {
+        self.class == "provider_mainland"
+    }
+}
+
+/// Classifies every address and returns the findings for an active filing.
+pub fn classify_addresses(filing: &Filing, answer: &DnsAnswer, classifier: &Classifier) -> (Vec<ClassifiedIp>, Vec<Finding>) {
+    let mut ips = Vec::new();
+    let mut findings = Vec::new();
+    if let DnsAnswer::NoAddress { nxdomain, cnames } = answer {
+        let what = if *nxdomain { "NXDOMAIN" } else { "no A/AAAA record" };
+        let chain = if cnames.is_empty() { String::new() } else { format!(" at the end of CNAME chain {}", cnames.join(" → ")) };
+        findings.push(Finding::new(Code::DnsUnresolved, format!("{what}{chain}")));
+    }
+    for &ip in answer.addresses() {
+        if ips.iter().any(|c: &ClassifiedIp| c.ip == ip) {
+            continue;
+        }
+        let class = classifier.classify(ip);
+        let filed = (!filing.filed_ips.is_empty()).then(|| filing.filed_ips.contains(&ip));
+        let (region, label, reason) = match &class {
+            AddressClass::ProviderMainland(b) | AddressClass::ProviderOutOfRegion(b) => {
+                (Some(b.region.clone()), Some(b.label.clone()), None)
+            }
+            AddressClass::NonPublic(r) => (None, None, Some(*r)),
+            _ => (None, None, None),
+        };
+        match &class {
+            AddressClass::ProviderMainland(b) if filed == Some(false) => findings.push(Finding::at(
+                Code::DnsFiledIpMismatch,
+                ip,
+                format!("{ip} is the provider's ({}) but not among the filed IPs", b.region),
+            )),
+            AddressClass::ProviderMainland(_) => {}
+            AddressClass::ProviderOutOfRegion(b) => findings.push(Finding::at(
+                Code::DnsOverseas,
+                ip,
+                format!("{ip} is the provider's out-of-region block {} ({})", b.region, b.label),
+            )),
+            AddressClass::Overseas => findings.push(Finding::at(Code::DnsOverseas, ip, format!("{ip} is outside mainland China"))),
+            AddressClass::OtherMainland => findings.push(Finding::at(
+                Code::DnsOtherProvider,
+                ip,
+                format!("{ip} is in mainland China but not in the provider's inventory"),
+            )),
+            AddressClass::NotProvider => findings.push(Finding::at(
+                Code::DnsOtherProvider,
+                ip,
+                format!("{ip} is not in the provider's inventory (no mainland list configured: mainland/overseas split unknown)"),
+            )),
+            AddressClass::NonPublic(r) => findings.push(Finding::at(
+                Code::DnsNonPublic,
+                ip,
+                format!("{ip} is not a public address ({r}); it is never fetched"),
+            )),
+        }
+        ips.push(ClassifiedIp { ip, class: class.name(), region, label, reason, filed });
+    }
+    (ips, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filing::FilingStatus;
+
+    fn filing(filed: &[&str]) -> Filing {
+        Filing {
+            site_number: "京ICP备12345678号-1".into(),
+            subject_number: "京ICP备12345678号".into(),
+            site_name: "示例".into(),
+            subject_name: None,
+            subject_nature: None,
+            domains: vec!["a.cn".into()],
+            filed_ips: filed.iter().map(|s| s.parse().unwrap()).collect(),
+            psb_number: None,
+            status: FilingStatus::Active,
+            province: None,
+            homepage: None,
+        }
+    }
+
+    fn classifier() -> Classifier {
+        let mut c = Classifier::default();
+        c.add_inventory_csv("cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n47.52.0.0/16,cn-hongkong,false,香港\n").unwrap();
+        c.add_mainland("36.0.0.0/10\n").unwrap();
+        c
+    }
+
+    fn resolved(ips: &[&str]) -> DnsAnswer {
+        DnsAnswer::Resolved { cnames: vec![], addresses: ips.iter().map(|s| s.parse().unwrap()).collect() }
+    }
+
+    fn codes(f: &[Finding]) -> Vec<(Code, Option<String>)> {
+        f.iter().map(|f| (f.code, f.ip.map(|i| i.to_string()))).collect()
+    }
+
+    #[test]
+    fn mixed_answers_name_the_bad_address() {
+        let (ips, f) = classify_addresses(&filing(&[]), &resolved(&["47.93.0.1", "47.52.0.1", "36.1.1.1", "8.8.8.8", "10.0.0.1"]), &classifier());
+        assert_eq!(ips.len(), 5);
+        assert_eq!(
+            codes(&f),
+            vec![
+                (Code::DnsOverseas, Some("47.52.0.1".into())),
+                (Code::DnsOtherProvider, Some("36.1.1.1".into())),
+                (Code::DnsOverseas, Some("8.8.8.8".into())),
+                (Code::DnsNonPublic, Some("10.0.0.1".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn filed_ips_are_compared_only_when_set() {
+        let (_, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["47.93.0.1", "47.93.0.2"]), &classifier());
+        assert_eq!(codes(&f), vec![(Code::DnsFiledIpMismatch, Some("47.93.0.2".into()))]);
+        let (_, f) = classify_addresses(&filing(&[]), &resolved(&["47.93.0.2"]), &classifier());
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn no_address_is_unresolved_and_failure_is_nothing() {
+        let (_, f) = classify_addresses(&filing(&[]), &DnsAnswer::NoAddress { cnames: vec![], nxdomain: true }, &classifier());
+        assert_eq!(codes(&f), vec![(Code::DnsUnresolved, None)]);
+        let (ips, f) = classify_addresses(&filing(&[]), &DnsAnswer::Failed { reason: "timeout".into() }, &classifier());
+        assert!(ips.is_empty() && f.is_empty());
+    }
+}

@@ -1,0 +1,380 @@
+//! Filing import (design §4.2): CSV or JSON Lines in, validated `Filing`s out. A bad row is
+//! reported with its line number and reason and never stops the good rows.
+
+use crate::filing::{Filing, FilingStatus};
+use crate::number;
+use anyhow::{bail, Context, Result};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+/// A row that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What a file held: the good filings (one per site number, the last row winning) and the bad rows.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub filings: Vec<Filing>,
+    pub rejected: Vec<Rejected>,
+    /// Rows that repeated an earlier site number and replaced it: (line, earlier line).
+    pub duplicates: Vec<(u64, u64)>,
+}
+
+/// The fields of one input row, as text.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRow {
+    site_number: Option<String>,
+    site_name: Option<String>,
+    #[serde(default, deserialize_with = "list_or_text")]
+    domains: Option<String>,
+    subject_number: Option<String>,
+    subject_name: Option<String>,
+    subject_nature: Option<String>,
+    #[serde(default, deserialize_with = "list_or_text")]
+    filed_ips: Option<String>,
+    psb_number: Option<String>,
+    status: Option<String>,
+    province: Option<String>,
+    homepage: Option<String>,
+}
+
+/// JSON Lines may give `domains` and `filed_ips` as arrays or as `;`-separated text.
+fn list_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        Text(String),
+        List(Vec<String>),
+    }
+    Ok(match Option::<V>::deserialize(d)? {
+        None => None,
+        Some(V::Text(s)) => Some(s),
+        Some(V::List(v)) => Some(v.join(";")),
+    })
+}
+
+use serde::Deserialize;
+
+const COLUMNS: [&str; 11] = [
+    "site_number", "site_name", "domains", "subject_number", "subject_name", "subject_nature", "filed_ips",
+    "psb_number", "status", "province", "homepage",
+];
+
+/// Reads a file, choosing the format by extension: `.csv`, or `.jsonl` / `.ndjson` / `.json`.
+pub fn parse_file(path: &Path) -> Result<Parsed> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!("{}: not UTF-8 (byte offset {}); save the file as UTF-8", path.display(), e.utf8_error().valid_up_to())
+    })?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => parse_csv(&text).with_context(|| path.display().to_string()),
+        "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&text)),
+        _ => bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display()),
+    }
+}
+
+/// Parses CSV with a header row; columns in any order. A missing required column fails the file.
+pub fn parse_csv(text: &str) -> Result<Parsed> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr.headers().context("reading the header row")?.iter().map(|h| h.trim().to_string()).collect();
+    for required in ["site_number", "site_name", "domains"] {
+        if !headers.iter().any(|h| h == required) {
+            bail!("line 1: the header has no {required:?} column (found {headers:?})");
+        }
+    }
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+        bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
+    }
+    let mut out = Collector::default();
+    for rec in rdr.records() {
+        let (line, row) = match rec {
+            Ok(rec) => {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                if rec.len() != headers.len() {
+                    out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
+                    continue;
+                }
+                let get = |name: &str| headers.iter().position(|h| h == name).and_then(|i| rec.get(i)).map(str::to_string);
+                let row = RawRow {
+                    site_number: get("site_number"),
+                    site_name: get("site_name"),
+                    domains: get("domains"),
+                    subject_number: get("subject_number"),
+                    subject_name: get("subject_name"),
+                    subject_nature: get("subject_nature"),
+                    filed_ips: get("filed_ips"),
+                    psb_number: get("psb_number"),
+                    status: get("status"),
+                    province: get("province"),
+                    homepage: get("homepage"),
+                };
+                (line, row)
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                out.reject(line, format!("unreadable CSV: {e}"));
+                continue;
+            }
+        };
+        out.take(line, validate(row));
+    }
+    Ok(out.finish())
+}
+
+/// Parses JSON Lines: one object per line with the CSV column names; blank lines are skipped.
+pub fn parse_jsonl(text: &str) -> Parsed {
+    let mut out = Collector::default();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<RawRow>(line) {
+            Ok(row) => out.take(line_no, validate(row)),
+            Err(e) => out.reject(line_no, format!("invalid JSON: {e}")),
+        }
+    }
+    out.finish()
+}
+
+#[derive(Default)]
+struct Collector {
+    filings: Vec<Filing>,
+    index: HashMap<String, (usize, u64)>,
+    rejected: Vec<Rejected>,
+    duplicates: Vec<(u64, u64)>,
+}
+
+impl Collector {
+    fn reject(&mut self, line: u64, reason: String) {
+        self.rejected.push(Rejected { line, reason });
+    }
+
+    fn take(&mut self, line: u64, row: std::result::Result<Filing, String>) {
+        match row {
+            Err(reason) => self.reject(line, reason),
+            Ok(f) => match self.index.get_mut(&f.site_number) {
+                Some((i, earlier)) => {
+                    self.duplicates.push((line, *earlier));
+                    *earlier = line;
+                    self.filings[*i] = f;
+                }
+                None => {
+                    self.index.insert(f.site_number.clone(), (self.filings.len(), line));
+                    self.filings.push(f);
+                }
+            },
+        }
+    }
+
+    fn finish(self) -> Parsed {
+        Parsed { filings: self.filings, rejected: self.rejected, duplicates: self.duplicates }
+    }
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Turns one row into a filing, or says what is wrong with it.
+fn validate(row: RawRow) -> std::result::Result<Filing, String> {
+    let raw_site = non_empty(row.site_number).ok_or("site_number is empty")?;
+    let site = number::parse_site_number(&raw_site).map_err(|e| format!("site_number {raw_site:?}: {e}"))?;
+    let subject = site.subject();
+    if let Some(raw_subject) = non_empty(row.subject_number) {
+        let given = number::parse_subject_number(&raw_subject).map_err(|e| format!("subject_number {raw_subject:?}: {e}"))?;
+        if given.to_string() != subject.to_string() {
+            return Err(format!("site_number {site} does not extend subject_number {given}"));
+        }
+    }
+    let site_name = non_empty(row.site_name).ok_or("site_name is empty")?;
+    let domains = parse_domains(&non_empty(row.domains).ok_or("domains is empty")?)?;
+    let filed_ips = non_empty(row.filed_ips)
+        .map(|s| {
+            s.split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse::<IpAddr>().map_err(|_| format!("filed_ips: {p:?} is not an IP address")))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let psb_number = non_empty(row.psb_number)
+        .map(|p| number::parse_psb(&p).map(|n| n.to_string()).ok_or_else(|| format!("psb_number {p:?} is not a 公网安备 number")))
+        .transpose()?;
+    let status_text = non_empty(row.status).unwrap_or_default();
+    let status = FilingStatus::parse(&status_text)
+        .ok_or_else(|| format!("status {status_text:?}: expected active, access_cancelled, deregistered, 正常, 取消接入 or 注销"))?;
+    Ok(Filing {
+        site_number: site.to_string(),
+        subject_number: subject.to_string(),
+        site_name,
+        subject_name: non_empty(row.subject_name),
+        subject_nature: non_empty(row.subject_nature),
+        domains,
+        filed_ips,
+        psb_number,
+        status,
+        province: non_empty(row.province),
+        homepage: non_empty(row.homepage),
+    })
+}
+
+/// `;`-separated domain names → lower-case ASCII (IDNA) names without a trailing dot.
+fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let name = part.trim_end_matches('.');
+        let ascii = match url::Host::parse(name) {
+            Ok(url::Host::Domain(d)) if valid_hostname(&d) => d,
+            _ => return Err(format!("domains: {part:?} is not a domain name")),
+        };
+        if !out.contains(&ascii) {
+            out.push(ascii);
+        }
+    }
+    if out.is_empty() {
+        return Err("domains is empty".into());
+    }
+    Ok(out)
+}
+
+fn valid_hostname(d: &str) -> bool {
+    d.len() <= 253
+        && d.contains('.')
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// What an import did, as the summary line reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub imported: usize,
+    pub updated: usize,
+    pub rejected: usize,
+    pub pruned: usize,
+}
+
+/// `beiand import`: parses, reports each bad row on stderr as `LINE: reason`, stores the good rows
+/// and prints `imported N, updated M, rejected K` with the time taken.
+pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Result<Summary> {
+    let started = std::time::Instant::now();
+    let parsed = parse_file(path)?;
+    for r in &parsed.rejected {
+        eprintln!("{}:{}: {}", path.display(), r.line, r.reason);
+    }
+    for (line, earlier) in &parsed.duplicates {
+        eprintln!("{}:{line}: repeats the site number of line {earlier}; this later row is kept", path.display());
+    }
+    let existing = store.site_numbers().await?;
+    let updated = parsed.filings.iter().filter(|f| existing.contains(&f.site_number)).count();
+    let now = crate::clock::now();
+    store.upsert_filings(&parsed.filings, now).await?;
+    let pruned = if prune {
+        let keep = parsed.filings.iter().map(|f| f.site_number.clone()).collect();
+        store.prune_filings(&keep, now).await?
+    } else {
+        0
+    };
+    let summary = Summary { imported: parsed.filings.len() - updated, updated, rejected: parsed.rejected.len(), pruned };
+    let pruned_text = if prune { format!(", pruned {pruned}") } else { String::new() };
+    println!(
+        "imported {}, updated {}, rejected {}{pruned_text} in {:.2} s",
+        summary.imported,
+        summary.updated,
+        summary.rejected,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_and_bad_rows_are_told_apart_with_line_numbers() {
+        let csv = "domains,site_name,site_number,status,psb_number,filed_ips\n\
+            www.example.cn;Example.CN.,示例官网,京ICP备12345678号-1,正常,京公网安备11010802020134号,47.93.1.1\n\
+            bad.cn,坏行,京ICP证030173号,,,\n\
+            \"a.cn\",甲,沪ICP备2024000001号-2,access_cancelled,,\n\
+            b.cn,乙,粤ICP备 2024 0000 02号－3,unknown,,\n\
+            c.cn,丙,浙ICP备2024000003号-1,,,not-an-ip\n\
+            ,丁,浙ICP备2024000004号-1,,,\n\
+            d.cn,,浙ICP备2024000005号-1,,,\n";
+        let p = parse_csv(csv).unwrap();
+        assert_eq!(p.filings.len(), 2);
+        let f = &p.filings[0];
+        assert_eq!(f.site_number, "京ICP备12345678号-1");
+        assert_eq!(f.subject_number, "京ICP备12345678号");
+        assert_eq!(f.domains, vec!["www.example.cn", "example.cn"]);
+        assert_eq!(f.status, FilingStatus::Active);
+        assert_eq!(f.psb_number.as_deref(), Some("京公网安备11010802020134号"));
+        assert_eq!(p.filings[1].status, FilingStatus::AccessCancelled);
+        let lines: Vec<u64> = p.rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 5, 6, 7, 8], "{:?}", p.rejected);
+        assert!(p.rejected[1].reason.contains("status"), "{:?}", p.rejected[1]);
+        assert!(p.rejected[2].reason.contains("filed_ips"));
+    }
+
+    #[test]
+    fn subject_number_must_be_extended_by_site_number() {
+        let csv = "site_number,subject_number,site_name,domains\n\
+            京ICP备12345678号-1,京ICP备12345678号,甲,a.cn\n\
+            京ICP备12345678号-2,京ICP备87654321号,乙,b.cn\n";
+        let p = parse_csv(csv).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected[0].line, 3);
+        assert!(p.rejected[0].reason.contains("does not extend"));
+    }
+
+    #[test]
+    fn missing_required_column_fails_the_file() {
+        let err = parse_csv("site_number,site_name\n京ICP备12345678号-1,甲\n").unwrap_err();
+        assert!(err.to_string().contains("domains"), "{err}");
+    }
+
+    #[test]
+    fn later_row_wins_for_a_repeated_site_number() {
+        let csv = "site_number,site_name,domains\n京ICP备12345678号-1,旧,a.cn\n京ICP备12345678号-1,新,a.cn\n";
+        let p = parse_csv(csv).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.filings[0].site_name, "新");
+        assert_eq!(p.duplicates, vec![(3, 2)]);
+    }
+
+    #[test]
+    fn json_lines_accept_arrays_and_report_bad_lines() {
+        let text = "{\"site_number\":\"京ICP备12345678号-1\",\"site_name\":\"甲\",\"domains\":[\"a.cn\",\"www.a.cn\"],\"status\":\"注销\"}\n\
+            \n\
+            {not json}\n\
+            {\"site_number\":\"京ICP备12345678号-2\",\"site_name\":\"乙\",\"domains\":\"b.cn\",\"colour\":1}\n";
+        let p = parse_jsonl(text);
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.filings[0].domains, vec!["a.cn", "www.a.cn"]);
+        assert_eq!(p.filings[0].status, FilingStatus::Deregistered);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+    }
+
+    #[test]
+    fn domains_are_normalised_and_checked() {
+        assert_eq!(parse_domains("WWW.Example.CN.; 例子.中国").unwrap(), vec!["www.example.cn", "xn--fsqu00a.xn--fiqs8s"]);
+        assert!(parse_domains("localhost").is_err());
+        assert!(parse_domains("a..cn").is_err());
+        assert!(parse_domains("http://a.cn/").is_err());
+        assert!(parse_domains("1.2.3.4").is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! The `beiand` command line: parses arguments and hands each command to the library.
+
+use anyhow::{Context, Result};
+use beiand::config::Config;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// beiand — continuous verification of ICP filings (备案) for a hosting provider.
+#[derive(Parser)]
+#[command(name = "beiand", version, about, long_about = None)]
+struct Cli {
+    /// Config file [default: $BEIAND_CONFIG, else /etc/beiand/beiand.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import filing records from CSV or JSON Lines (chosen by the file extension).
+    Import {
+        /// A .csv file with a header row, or a .jsonl file with one object per line.
+        file: PathBuf,
+        /// Mark as removed every stored filing the file does not mention.
+        #[arg(long)]
+        prune: bool,
+        /// Exit with status 2 when any row was rejected (the good rows are still stored).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Check filings now: resolve, classify, fetch and analyse; record results.
+    ///
+    /// Covers every filing unless --domain or --site narrows it. Active filings get every probe;
+    /// cancelled and deregistered filings get DNS and HTTP only. Exits 0 when the scan completed,
+    /// whatever it found.
+    Scan {
+        /// Check only this domain (of every filing that lists it).
+        #[arg(long, conflicts_with = "site")]
+        domain: Option<String>,
+        /// Check only the domains of this website filing number.
+        #[arg(long, value_name = "SITE_NUMBER")]
+        site: Option<String>,
+        /// Print one JSON object per checked domain on stdout (the summary goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Analyse a saved homepage offline: title, filing and public-security numbers, links, findings.
+    CheckPage {
+        /// The saved HTML file (any charset: BOM, <meta charset> or GB18030 fallback).
+        file: PathBuf,
+        /// The website filing number the page should show, e.g. 京ICP备12345678号-1.
+        #[arg(long, value_name = "N")]
+        site_number: Option<String>,
+        /// The filed website name the title should contain.
+        #[arg(long, value_name = "NAME")]
+        site_name: Option<String>,
+        /// The 公安备案 number the page should show.
+        #[arg(long, value_name = "N")]
+        psb_number: Option<String>,
+        /// Print the analysis as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Self-contained offline run on bundled sample data: an in-process DNS server and web server
+    /// on loopback, sample filings that produce every finding code, the real scan pipeline.
+    Demo,
+    /// Validate the configuration and the address files it names.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Parse and validate the config, load the inventory and mainland list, and report.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    beiand::logging::init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("beiand: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("beiand: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(flag: Option<&Path>) -> Result<Config> {
+    beiand::clock::check_env()?;
+    Config::load(&Config::locate(flag))
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Import { file, prune, strict } => {
+            let cfg = load_config(config)?;
+            let store = beiand::store::Store::open(&cfg.database.url, cfg.database.max_connections).await?;
+            let summary = beiand::import::run(&store, &file, prune).await?;
+            store.close().await;
+            Ok(if strict && summary.rejected > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Scan { domain, site, json } => {
+            let cfg = load_config(config)?;
+            scan_command(&cfg, domain, site, json).await
+        }
+        Command::CheckPage { file, site_number, site_name, psb_number, json } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (html, _) = beiand::check::charset::decode_html(&bytes, None);
+            let expect = beiand::check::page::PageExpect { site_number, site_name, psb_number };
+            let report = beiand::check::page::analyse(&html, &expect);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", beiand::check::page::render_text(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            beiand::clock::check_env()?;
+            beiand::demo::run().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { action: ConfigAction::Check } => {
+            let cfg = load_config(config)?;
+            let classifier = beiand::netclass::Classifier::load(
+                &cfg.provider.inventory,
+                cfg.provider.mainland.as_deref(),
+                &cfg.http.allow_private_targets,
+            )
+            .context("address data")?;
+            println!(
+                "{}: ok ({} schedule(s), mainland list {})",
+                cfg.path.display(),
+                cfg.schedule.len(),
+                if classifier.has_mainland_list() { "loaded" } else { "not configured: mainland/overseas split unknown" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>, json: bool) -> Result<ExitCode> {
+    use beiand::scan;
+    use beiand::store::{FilingSelect, Store};
+    use std::io::{IsTerminal, Write};
+    let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
+    let targets = match (&domain, &site) {
+        (Some(d), _) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            let filings = store.filings_by_domain(&d).await?;
+            anyhow::ensure!(!filings.is_empty(), "no filing lists the domain {d}");
+            filings.into_iter().map(|f| scan::Target { filing: std::sync::Arc::new(f), domain: d.clone() }).collect()
+        }
+        (None, Some(s)) => {
+            let number = beiand::number::parse_site_number(s).map(|n| n.to_string()).unwrap_or_else(|_| s.clone());
+            let filing = store.filing(&number).await?.with_context(|| format!("no filing with site number {s}"))?;
+            scan::targets(vec![filing])
+        }
+        (None, None) => scan::targets(store.filings(FilingSelect::All).await?),
+    };
+    let scanner = std::sync::Arc::new(scan::Scanner::new(cfg)?);
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(targets.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} domains [{bar:40}] {per_sec} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut stdout = std::io::stdout().lock();
+    let summary = scan::run(&store, scanner, "manual", scan::ProbeSet::ALL, targets, |_, evidence| {
+        bar.inc(1);
+        if json {
+            let _ = writeln!(stdout, "{evidence}");
+        }
+    })
+    .await?;
+    bar.finish_and_clear();
+    drop(stdout);
+    if json {
+        eprint!("{}", summary.render());
+    } else {
+        print!("{}", summary.render());
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

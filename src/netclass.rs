@@ -1,0 +1,403 @@
+//! Address classification (design §4.3): what kind of address a domain resolves to — the
+//! provider's mainland servers, its out-of-region servers, another mainland network, overseas, or
+//! not public at all. Longest-prefix match over the provider inventory and the mainland list.
+
+use anyhow::{bail, Context, Result};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use prefix_trie::PrefixMap;
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+
+/// One block of the provider's inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Block {
+    pub cidr: IpNet,
+    pub region: String,
+    pub in_region: bool,
+    pub label: String,
+}
+
+/// What an address is, from the point of view of the filing rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressClass {
+    /// The provider's own server in mainland China: the only acceptable answer.
+    ProviderMainland(Block),
+    /// The provider's own server outside mainland China (HK, Macau, Taiwan, overseas).
+    ProviderOutOfRegion(Block),
+    /// Mainland China, but not the provider's: hosted elsewhere.
+    OtherMainland,
+    /// Outside mainland China.
+    Overseas,
+    /// Not the provider's, and no mainland list is configured to tell mainland from overseas.
+    NotProvider,
+    /// Loopback, private, link-local, CGNAT, documentation, multicast or reserved; never fetched.
+    NonPublic(&'static str),
+}
+
+impl AddressClass {
+    /// The stable name used in JSON output and the database.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AddressClass::ProviderMainland(_) => "provider_mainland",
+            AddressClass::ProviderOutOfRegion(_) => "provider_out_of_region",
+            AddressClass::OtherMainland => "other_mainland",
+            AddressClass::Overseas => "overseas",
+            AddressClass::NotProvider => "not_provider",
+            AddressClass::NonPublic(_) => "non_public",
+        }
+    }
+
+    pub fn is_provider_mainland(&self) -> bool {
+        matches!(self, AddressClass::ProviderMainland(_))
+    }
+}
+
+/// The loaded inventory and mainland list, plus the non-public exceptions from the config.
+#[derive(Default)]
+pub struct Classifier {
+    inv4: PrefixMap<Ipv4Net, Block>,
+    inv6: PrefixMap<Ipv6Net, Block>,
+    mainland4: PrefixMap<Ipv4Net, ()>,
+    mainland6: PrefixMap<Ipv6Net, ()>,
+    has_mainland: bool,
+    allowed_private: Vec<IpNet>,
+}
+
+impl Classifier {
+    /// Loads the inventory CSV and the optional mainland file.
+    pub fn load(inventory: &Path, mainland: Option<&Path>, allowed_private: &[IpNet]) -> Result<Classifier> {
+        let text = std::fs::read_to_string(inventory)
+            .with_context(|| format!("cannot read inventory {}", inventory.display()))?;
+        let mut c = Classifier { allowed_private: allowed_private.to_vec(), ..Default::default() };
+        c.add_inventory_csv(&text).with_context(|| format!("inventory {}", inventory.display()))?;
+        if let Some(path) = mainland {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read mainland list {}", path.display()))?;
+            c.add_mainland(&text).with_context(|| format!("mainland list {}", path.display()))?;
+        }
+        Ok(c)
+    }
+
+    /// Builds a classifier from file contents already in memory.
+    pub fn load_from_parts(inventory: &str, mainland: Option<&str>, allowed_private: &[IpNet]) -> Result<Classifier> {
+        let mut c = Classifier { allowed_private: allowed_private.to_vec(), ..Default::default() };
+        c.add_inventory_csv(inventory)?;
+        if let Some(m) = mainland {
+            c.add_mainland(m)?;
+        }
+        Ok(c)
+    }
+
+    /// Parses `cidr,region,in_region,label` rows (header required, columns in any order).
+    pub fn add_inventory_csv(&mut self, text: &str) -> Result<usize> {
+        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let headers = rdr.headers()?.clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(ci), Some(ri), Some(ii)) = (col("cidr"), col("region"), col("in_region")) else {
+            bail!("header must have the columns cidr,region,in_region[,label], found {:?}", headers.iter().collect::<Vec<_>>());
+        };
+        let li = col("label");
+        let mut n = 0;
+        for rec in rdr.records() {
+            let rec = rec?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let field = |i: usize| rec.get(i).unwrap_or("");
+            let cidr: IpNet = field(ci).parse().map_err(|e| anyhow::anyhow!("line {line}: bad cidr {:?}: {e}", field(ci)))?;
+            let in_region = match field(ii).to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => bail!("line {line}: in_region must be true or false, found {other:?}"),
+            };
+            let block = Block {
+                cidr: cidr.trunc(),
+                region: field(ri).to_string(),
+                in_region,
+                label: li.map(field).unwrap_or("").to_string(),
+            };
+            match block.cidr {
+                IpNet::V4(net) => self.inv4.insert(net, block),
+                IpNet::V6(net) => self.inv6.insert(net, block),
+            };
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Parses a mainland list: one CIDR per line (`#` comments), or an APNIC delegated-statistics
+    /// file (`apnic|CN|ipv4|1.0.1.0|256|…`), detected by content. Only `CN` rows count.
+    pub fn add_mainland(&mut self, text: &str) -> Result<usize> {
+        let apnic = text.lines().any(|l| l.split('|').count() >= 7 && l.contains("|ipv"));
+        let mut n = 0;
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let net = if apnic {
+                match parse_apnic_row(line) {
+                    Ok(Some(net)) => net,
+                    Ok(None) => continue,
+                    Err(e) => bail!("line {}: {e}", i + 1),
+                }
+            } else {
+                line.parse::<IpNet>().map_err(|e| anyhow::anyhow!("line {}: bad cidr {line:?}: {e}", i + 1))?.trunc()
+            };
+            self.add_mainland_net(net);
+            n += 1;
+        }
+        self.has_mainland = true;
+        Ok(n)
+    }
+
+    fn add_mainland_net(&mut self, net: IpNet) {
+        match net {
+            IpNet::V4(n) => self.mainland4.insert(n, ()),
+            IpNet::V6(n) => self.mainland6.insert(n, ()),
+        };
+    }
+
+    /// Whether a mainland list was loaded (without one, the mainland/overseas split is unknown).
+    pub fn has_mainland_list(&self) -> bool {
+        self.has_mainland
+    }
+
+    /// Whether this address may be fetched at all.
+    pub fn may_fetch(&self, ip: IpAddr) -> bool {
+        !matches!(self.classify(ip), AddressClass::NonPublic(_))
+    }
+
+    /// Classifies one address.
+    pub fn classify(&self, ip: IpAddr) -> AddressClass {
+        let ip = canonical(ip);
+        if let Some(reason) = non_public_reason(ip) {
+            if !self.allowed_private.iter().any(|n| n.contains(&ip)) {
+                return AddressClass::NonPublic(reason);
+            }
+        }
+        let block = match ip {
+            IpAddr::V4(a) => self.inv4.get_lpm(&Ipv4Net::from(a)).map(|(_, b)| b),
+            IpAddr::V6(a) => self.inv6.get_lpm(&Ipv6Net::from(a)).map(|(_, b)| b),
+        };
+        if let Some(b) = block {
+            return if b.in_region {
+                AddressClass::ProviderMainland(b.clone())
+            } else {
+                AddressClass::ProviderOutOfRegion(b.clone())
+            };
+        }
+        if !self.has_mainland {
+            return AddressClass::NotProvider;
+        }
+        let mainland = match ip {
+            IpAddr::V4(a) => self.mainland4.get_lpm(&Ipv4Net::from(a)).is_some(),
+            IpAddr::V6(a) => self.mainland6.get_lpm(&Ipv6Net::from(a)).is_some(),
+        };
+        if mainland {
+            AddressClass::OtherMainland
+        } else {
+            AddressClass::Overseas
+        }
+    }
+}
+
+/// `apnic|CN|ipv4|1.0.1.0|256|20110414|allocated` → `1.0.1.0/24` (a count that is not a power of
+/// two is rounded down to the covering prefix of its first block). Non-CN and summary rows → None.
+fn parse_apnic_row(line: &str) -> Result<Option<IpNet>> {
+    let f: Vec<&str> = line.split('|').collect();
+    if f.len() < 5 || f[1] != "CN" || f[3] == "*" {
+        return Ok(None);
+    }
+    match f[2] {
+        "ipv4" => {
+            let start: Ipv4Addr = f[3].parse().map_err(|e| anyhow::anyhow!("bad address {:?}: {e}", f[3]))?;
+            let count: u64 = f[4].parse().map_err(|e| anyhow::anyhow!("bad count {:?}: {e}", f[4]))?;
+            if count == 0 || count > 1 << 32 {
+                bail!("bad count {count}");
+            }
+            let len = 32 - (63 - count.leading_zeros()) as u8;
+            Ok(Some(IpNet::V4(Ipv4Net::new(start, len)?.trunc())))
+        }
+        "ipv6" => {
+            let start: Ipv6Addr = f[3].parse().map_err(|e| anyhow::anyhow!("bad address {:?}: {e}", f[3]))?;
+            let len: u8 = f[4].parse().map_err(|e| anyhow::anyhow!("bad prefix length {:?}: {e}", f[4]))?;
+            Ok(Some(IpNet::V6(Ipv6Net::new(start, len)?.trunc())))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are the IPv4 address they carry.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// Why an address is not publicly routable, or `None` when it is.
+pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
+    match canonical(ip) {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            let n = u32::from(a);
+            let within = |base: u32, len: u32| (n ^ base) >> (32 - len) == 0;
+            Some(match () {
+                _ if o[0] == 0 => "unspecified",
+                _ if o[0] == 127 => "loopback",
+                _ if o[0] == 10 || within(0xAC10_0000, 12) || within(0xC0A8_0000, 16) => "private",
+                _ if within(0x6440_0000, 10) => "cgnat",
+                _ if within(0xA9FE_0000, 16) => "link_local",
+                _ if within(0xC000_0200, 24) || within(0xC633_6400, 24) || within(0xCB00_7100, 24) => "documentation",
+                _ if within(0xC612_0000, 15) => "benchmarking",
+                _ if within(0xC000_0000, 24) || within(0xC058_6300, 24) => "reserved",
+                _ if o[0] >= 224 && o[0] < 240 => "multicast",
+                _ if o[0] >= 240 => "reserved",
+                _ => return None,
+            })
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            Some(match () {
+                _ if a.is_unspecified() => "unspecified",
+                _ if a.is_loopback() => "loopback",
+                _ if s[0] & 0xfe00 == 0xfc00 => "ula",
+                _ if s[0] & 0xffc0 == 0xfe80 || s[0] & 0xffc0 == 0xfec0 => "link_local",
+                _ if s[0] & 0xff00 == 0xff00 => "multicast",
+                _ if s[0] == 0x2001 && s[1] == 0x0db8 => "documentation",
+                _ if s[0] & 0xfff0 == 0x3ff0 => "documentation",
+                // NAT64 well-known prefix: the embedded IPv4 address decides.
+                _ if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] => {
+                    let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+                    return non_public_reason(IpAddr::V4(v4));
+                }
+                _ if s[0] & 0xe000 != 0x2000 => "reserved",
+                _ => return None,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INVENTORY: &str = "cidr,region,in_region,label\n\
+        47.92.0.0/14,cn-beijing,true,华北2\n\
+        47.52.0.0/16,cn-hongkong,false,香港\n\
+        47.92.8.0/24,cn-hongkong,false,香港迁移段\n\
+        2408:4000::/22,cn-beijing,true,华北2 IPv6\n\
+        2401:b180::/32,ap-southeast-1,false,新加坡\n\
+        127.1.0.0/16,cn-test,true,测试\n";
+
+    fn classifier(mainland: Option<&str>, allow: &[&str]) -> Classifier {
+        let allow: Vec<IpNet> = allow.iter().map(|s| s.parse().unwrap()).collect();
+        let mut c = Classifier { allowed_private: allow, ..Default::default() };
+        c.add_inventory_csv(INVENTORY).unwrap();
+        if let Some(m) = mainland {
+            c.add_mainland(m).unwrap();
+        }
+        c
+    }
+
+    fn class(c: &Classifier, ip: &str) -> &'static str {
+        c.classify(ip.parse().unwrap()).name()
+    }
+
+    #[test]
+    fn every_class_v4_and_v6() {
+        let c = classifier(Some("# mainland\n1.0.1.0/24\n36.0.0.0/10\n240e::/20\n"), &[]);
+        assert_eq!(class(&c, "47.93.1.1"), "provider_mainland");
+        assert_eq!(class(&c, "2408:4001::1"), "provider_mainland");
+        assert_eq!(class(&c, "47.52.3.4"), "provider_out_of_region");
+        assert_eq!(class(&c, "2401:b180::5"), "provider_out_of_region");
+        // Longest prefix wins: a HK block inside a Beijing block.
+        assert_eq!(class(&c, "47.92.8.9"), "provider_out_of_region");
+        assert_eq!(class(&c, "36.1.2.3"), "other_mainland");
+        assert_eq!(class(&c, "240e:1::1"), "other_mainland");
+        assert_eq!(class(&c, "8.8.8.8"), "overseas");
+        assert_eq!(class(&c, "2001:4860::8888"), "overseas");
+        assert_eq!(class(&c, "::ffff:47.93.1.1"), "provider_mainland");
+    }
+
+    #[test]
+    fn non_public_ranges() {
+        let c = classifier(None, &[]);
+        for (ip, why) in [
+            ("127.0.0.1", "loopback"),
+            ("127.1.2.3", "loopback"),
+            ("10.1.2.3", "private"),
+            ("172.16.0.1", "private"),
+            ("172.31.255.255", "private"),
+            ("192.168.1.1", "private"),
+            ("100.64.0.1", "cgnat"),
+            ("169.254.1.1", "link_local"),
+            ("192.0.2.1", "documentation"),
+            ("198.51.100.7", "documentation"),
+            ("203.0.113.9", "documentation"),
+            ("198.18.0.1", "benchmarking"),
+            ("224.0.0.1", "multicast"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "reserved"),
+            ("0.0.0.0", "unspecified"),
+            ("::1", "loopback"),
+            ("::", "unspecified"),
+            ("fd00::1", "ula"),
+            ("fe80::1", "link_local"),
+            ("ff02::1", "multicast"),
+            ("2001:db8::1", "documentation"),
+            ("::ffff:10.0.0.1", "private"),
+            ("64:ff9b::a00:1", "private"),
+            ("100::1", "reserved"),
+        ] {
+            assert_eq!(c.classify(ip.parse().unwrap()), AddressClass::NonPublic(why), "{ip}");
+            assert!(!c.may_fetch(ip.parse().unwrap()), "{ip}");
+        }
+        assert_eq!(non_public_reason("172.32.0.1".parse().unwrap()), None);
+        assert_eq!(non_public_reason("100.128.0.1".parse().unwrap()), None);
+        assert_eq!(non_public_reason("64:ff9b::808:808".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn allowed_private_targets_are_classified_normally() {
+        let c = classifier(Some("127.3.0.0/16\n"), &["127.0.0.0/8"]);
+        assert_eq!(class(&c, "127.1.0.5"), "provider_mainland");
+        assert_eq!(class(&c, "127.3.0.5"), "other_mainland");
+        assert_eq!(class(&c, "127.9.0.5"), "overseas");
+        assert_eq!(class(&c, "10.0.0.1"), "non_public");
+    }
+
+    #[test]
+    fn without_mainland_list_the_split_is_unknown() {
+        let c = classifier(None, &[]);
+        assert!(!c.has_mainland_list());
+        assert_eq!(class(&c, "8.8.8.8"), "not_provider");
+        assert_eq!(class(&c, "47.93.0.1"), "provider_mainland");
+    }
+
+    #[test]
+    fn apnic_format_is_detected() {
+        let apnic = "2|apnic|20240101|3|19830613|20240101|+1000\n\
+            apnic|*|ipv4|*|2|summary\n\
+            apnic|CN|ipv4|1.0.1.0|256|20110414|allocated\n\
+            apnic|CN|ipv4|1.0.8.0|2048|20110412|allocated\n\
+            apnic|JP|ipv4|1.0.16.0|4096|20110412|allocated\n\
+            apnic|CN|ipv6|2400:3200::|32|20090101|allocated\n";
+        let c = classifier(Some(apnic), &[]);
+        assert_eq!(class(&c, "1.0.1.200"), "other_mainland");
+        assert_eq!(class(&c, "1.0.15.1"), "other_mainland");
+        assert_eq!(class(&c, "1.0.16.1"), "overseas");
+        assert_eq!(class(&c, "2400:3200::1"), "other_mainland");
+    }
+
+    #[test]
+    fn bad_inventory_names_the_line() {
+        let mut c = Classifier::default();
+        let err = c.add_inventory_csv("cidr,region,in_region,label\n1.2.3.0/24,a,true,x\n1.2.3/24,b,true,y\n").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+        let err = c.add_inventory_csv("cidr,region,in_region\n1.2.3.0/24,a,maybe\n").unwrap_err();
+        assert!(err.to_string().contains("in_region"), "{err}");
+        let err = c.add_mainland("1.2.3.0/24\nnonsense\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,324 @@
+//! Filing-number grammar: ICP filing numbers (subject and website), public-security filing
+//! numbers (公安备案) and licence numbers, parsed the loose way real pages write them — spaces,
+//! full-width digits and letters, any dash for the hyphen, `号` left out — and normalised.
+//!
+//! Normal forms: `京ICP备12345678号` (subject), `京ICP备12345678号-3` (website),
+//! `京公网安备11010802020134号`. The province character is kept as written; comparisons treat the
+//! four two-abbreviation provinces as one (川 = 蜀, 贵 = 黔, 云 = 滇, 甘 = 陇).
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+use std::fmt;
+use std::ops::Range;
+
+/// Province characters a filing number may start with (aliases included).
+pub const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘";
+
+/// The province character used for comparison.
+fn canonical_province(c: char) -> char {
+    match c {
+        '川' => '蜀',
+        '贵' => '黔',
+        '云' => '滇',
+        '甘' => '陇',
+        other => other,
+    }
+}
+
+/// An ICP filing number: a subject number, or a website number when `suffix` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IcpNumber {
+    pub province: char,
+    pub digits: String,
+    pub suffix: Option<u32>,
+}
+
+impl IcpNumber {
+    /// The subject (主体) number this number belongs to.
+    pub fn subject(&self) -> IcpNumber {
+        IcpNumber { suffix: None, ..self.clone() }
+    }
+
+    /// Whether both numbers belong to the same subject.
+    pub fn same_subject(&self, other: &IcpNumber) -> bool {
+        canonical_province(self.province) == canonical_province(other.province) && self.digits == other.digits
+    }
+
+    /// Whether this number, shown on a page, is acceptable for the website `site`: the site's own
+    /// number, its subject number, or another website number of the same subject.
+    pub fn acceptable_for(&self, site: &IcpNumber) -> bool {
+        self.same_subject(site)
+    }
+}
+
+impl fmt::Display for IcpNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}ICP备{}号", self.province, self.digits)?;
+        if let Some(n) = self.suffix {
+            write!(f, "-{n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A public-security filing number: province + 14 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PsbNumber {
+    pub province: char,
+    pub code: String,
+}
+
+impl fmt::Display for PsbNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}公网安备{}号", self.province, self.code)
+    }
+}
+
+/// A licence number — never a filing number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum License {
+    /// 经营许可证, e.g. `京ICP证030173号`.
+    Icp { province: char, digits: String },
+    /// 增值电信业务经营许可证, e.g. `粤B2-20130742`.
+    Telecom { province: Option<char>, class: String, digits: String },
+}
+
+impl fmt::Display for License {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            License::Icp { province, digits } => write!(f, "{province}ICP证{digits}号"),
+            License::Telecom { province, class, digits } => {
+                if let Some(p) = province {
+                    write!(f, "{p}")?;
+                }
+                write!(f, "{class}-{digits}")
+            }
+        }
+    }
+}
+
+/// Folds one character the way pages vary it: full-width ASCII to ASCII, every dash to `-`,
+/// ASCII letters to upper case, and every kind of space to a plain space. The fold keeps one
+/// character for one character, so byte offsets can be mapped back by character index.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => fold_char(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{30FC}' => '-',
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}' | '\t' | '\r' | '\n' => ' ',
+        'a'..='z' => c.to_ascii_uppercase(),
+        _ => c,
+    }
+}
+
+/// Folds a whole string with [`fold_char`].
+pub fn fold(s: &str) -> String {
+    s.chars().map(fold_char).collect()
+}
+
+const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘]";
+
+// These run on folded text, where spaces are plain and the hyphen is `-`.
+static ICP_RE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(&format!(r"({P}) *ICP *备 *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,4}}) *号?)?")).expect("ICP regex")
+});
+static PSB_RE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(&format!(r"({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).expect("PSB regex"));
+static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(&format!(r"({P}) *ICP *证 *(\d(?: ?\d)*) *号?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
+});
+
+fn digits_of(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn first_char(s: &str) -> char {
+    s.chars().next().unwrap_or('?')
+}
+
+/// ICP filing numbers in folded text, with their byte ranges in that text.
+pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
+    ICP_RE
+        .captures_iter(folded)
+        .filter_map(|c| {
+            let digits = digits_of(c.get(2)?.as_str());
+            if !(5..=12).contains(&digits.len()) {
+                return None;
+            }
+            let suffix = c.get(4).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|n| *n > 0);
+            let m = c.get(0)?;
+            // Trailing spaces matched after the number are not part of it.
+            let end = m.start() + m.as_str().trim_end().len();
+            Some((m.start()..end, IcpNumber { province: first_char(c.get(1)?.as_str()), digits, suffix }))
+        })
+        .collect()
+}
+
+/// Public-security numbers in folded text.
+pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
+    PSB_RE
+        .captures_iter(folded)
+        .filter_map(|c| {
+            let code = digits_of(c.get(2)?.as_str());
+            if code.len() != 14 {
+                return None;
+            }
+            let m = c.get(0)?;
+            let end = m.start() + m.as_str().trim_end().len();
+            Some((m.start()..end, PsbNumber { province: first_char(c.get(1)?.as_str()), code }))
+        })
+        .collect()
+}
+
+/// Licence numbers in folded text.
+pub fn find_licenses_in_folded(folded: &str) -> Vec<(Range<usize>, License)> {
+    LICENSE_RE
+        .captures_iter(folded)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            let range = m.start()..m.start() + m.as_str().trim_end().len();
+            if let Some(p) = c.get(1) {
+                let digits = digits_of(c.get(2)?.as_str());
+                return Some((range, License::Icp { province: first_char(p.as_str()), digits }));
+            }
+            Some((
+                range,
+                License::Telecom {
+                    province: c.get(3).map(|p| first_char(p.as_str())),
+                    class: c.get(4)?.as_str().to_string(),
+                    digits: c.get(5)?.as_str().to_string(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// ICP filing numbers in free text (folded first).
+pub fn find_icp_numbers(text: &str) -> Vec<IcpNumber> {
+    find_icp_in_folded(&fold(text)).into_iter().map(|(_, n)| n).collect()
+}
+
+/// Public-security numbers in free text.
+pub fn find_psb_numbers(text: &str) -> Vec<PsbNumber> {
+    find_psb_in_folded(&fold(text)).into_iter().map(|(_, n)| n).collect()
+}
+
+/// Licence numbers in free text.
+pub fn find_license_numbers(text: &str) -> Vec<License> {
+    find_licenses_in_folded(&fold(text)).into_iter().map(|(_, n)| n).collect()
+}
+
+/// Parses text that must be exactly one ICP filing number (loose spelling allowed).
+pub fn parse_icp(s: &str) -> Option<IcpNumber> {
+    let folded = fold(s.trim());
+    let found = find_icp_in_folded(&folded);
+    match found.as_slice() {
+        [(range, n)] if range.start == 0 && range.end == folded.trim_end().len() => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// Parses a website number: a filing number with its `-n` suffix.
+pub fn parse_site_number(s: &str) -> Result<IcpNumber, String> {
+    let n = parse_icp(s).ok_or_else(|| why_not_icp(s))?;
+    if n.suffix.is_none() {
+        return Err("a website number needs its -n suffix (this is a subject number)".into());
+    }
+    Ok(n)
+}
+
+/// Parses a subject number: a filing number without suffix.
+pub fn parse_subject_number(s: &str) -> Result<IcpNumber, String> {
+    let n = parse_icp(s).ok_or_else(|| why_not_icp(s))?;
+    if n.suffix.is_some() {
+        return Err("a subject number has no -n suffix (this is a website number)".into());
+    }
+    Ok(n)
+}
+
+fn why_not_icp(s: &str) -> String {
+    let folded = fold(s);
+    if folded.contains("ICP证") || folded.contains("B2-") || folded.contains("B1-") {
+        "a licence number, not a filing number".into()
+    } else if folded.contains("公网安备") {
+        "a public-security number, not an ICP filing number".into()
+    } else {
+        "not an ICP filing number (expected e.g. 京ICP备12345678号-1)".into()
+    }
+}
+
+/// Parses text that must be exactly one public-security number.
+pub fn parse_psb(s: &str) -> Option<PsbNumber> {
+    let folded = fold(s.trim());
+    match find_psb_in_folded(&folded).as_slice() {
+        [(range, n)] if range.start == 0 && range.end == folded.trim_end().len() => Some(n.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(s: &str) -> String {
+        parse_site_number(s).map(|n| n.to_string()).unwrap_or_else(|e| format!("ERR {e}"))
+    }
+
+    #[test]
+    fn loose_spellings_normalise() {
+        for (input, want) in [
+            ("京ICP备12345678号-3", "京ICP备12345678号-3"),
+            ("京ICP备12345678-3", "京ICP备12345678号-3"),
+            ("京ICP备 1234 5678号 - 3", "京ICP备12345678号-3"),
+            ("京ＩＣＰ备１２３４５６７８号－３", "京ICP备12345678号-3"),
+            ("京icp备12345678号—3", "京ICP备12345678号-3"),
+            ("粤ICP备2024012345号-12", "粤ICP备2024012345号-12"),
+            ("沪ICP备12345号-1", "沪ICP备12345号-1"),
+            ("川ICP备12345678号-1", "川ICP备12345678号-1"),
+            ("京ICP备12345678-1号", "京ICP备12345678号-1"),
+        ] {
+            assert_eq!(site(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn non_filing_numbers_are_rejected() {
+        assert!(site("京ICP证030173号").contains("licence"));
+        assert!(site("粤B2-20130742").starts_with("ERR"));
+        assert!(site("京公网安备11010802020134号").contains("public-security"));
+        assert!(site("京ICP备1234号-1").starts_with("ERR"), "too few digits");
+        assert!(site("港ICP备12345678号-1").starts_with("ERR"), "not a province");
+        assert!(site("京ICP备12345678号").contains("suffix"));
+        assert!(parse_subject_number("京ICP备12345678号-2").is_err());
+        assert_eq!(parse_subject_number("京ICP备 12345678 号").unwrap().to_string(), "京ICP备12345678号");
+    }
+
+    #[test]
+    fn aliases_are_the_same_subject() {
+        let a = parse_site_number("川ICP备12345678号-1").unwrap();
+        let b = parse_icp("蜀ICP备12345678号").unwrap();
+        assert!(b.acceptable_for(&a));
+        let c = parse_icp("蜀ICP备87654321号").unwrap();
+        assert!(!c.acceptable_for(&a));
+        assert!(parse_icp("京ICP备12345678号-9").unwrap().acceptable_for(&parse_icp("京ICP备12345678号-1").unwrap()));
+    }
+
+    #[test]
+    fn footers_are_scanned() {
+        let footer = "Copyright © 2024 某公司 版权所有 京ICP备 1234 5678号－3 京公网安备 11010802020134号 京ICP证030173号 粤B2-20130742";
+        assert_eq!(find_icp_numbers(footer).iter().map(|n| n.to_string()).collect::<Vec<_>>(), vec!["京ICP备12345678号-3"]);
+        assert_eq!(find_psb_numbers(footer).iter().map(|n| n.to_string()).collect::<Vec<_>>(), vec!["京公网安备11010802020134号"]);
+        assert_eq!(
+            find_license_numbers(footer).iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            vec!["京ICP证030173号", "粤B2-20130742"]
+        );
+        // A year after the number is not its suffix, and a short code is not a PSB number.
+        assert_eq!(find_icp_numbers("京ICP备12345678号 2024")[0].suffix, None);
+        assert!(find_psb_numbers("京公网安备110108号").is_empty());
+    }
+
+    #[test]
+    fn psb_numbers_parse() {
+        assert_eq!(parse_psb("京公网安备 1101 0802 0201 34 号").unwrap().code, "11010802020134");
+        assert!(parse_psb("京ICP备12345678号").is_none());
+    }
+}

@@ -1,0 +1,358 @@
+//! The scan pipeline: for each (filing, domain) target, run the probes a profile selects, turn the
+//! evidence into findings, and stream the results into storage with bounded concurrency. A failure
+//! on our side (resolver down, local network error) makes a check `scan.inconclusive`, never a
+//! customer finding.
+
+use crate::check::dns::{DnsAnswer, DnsProbe};
+use crate::check::http::{Failure, HttpProbe, Page};
+use crate::check::ip::{classify_addresses, ClassifiedIp};
+use crate::check::page::{self, PageExpect};
+use crate::clock;
+use crate::config::{Config, Probe};
+use crate::filing::{Filing, FilingStatus};
+use crate::finding::{Code, Finding};
+use crate::netclass::Classifier;
+use crate::store::{ResultRow, Store};
+use anyhow::Result;
+use futures::StreamExt;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One domain of one filing, to be checked.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub filing: Arc<Filing>,
+    pub domain: String,
+}
+
+/// Every domain of every filing given.
+pub fn targets(filings: Vec<Filing>) -> Vec<Target> {
+    filings
+        .into_iter()
+        .flat_map(|f| {
+            let f = Arc::new(f);
+            f.domains.clone().into_iter().map(move |domain| Target { filing: f.clone(), domain })
+        })
+        .collect()
+}
+
+/// Which probes run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeSet {
+    pub dns: bool,
+    pub http: bool,
+    pub page: bool,
+}
+
+impl ProbeSet {
+    pub const ALL: ProbeSet = ProbeSet { dns: true, http: true, page: true };
+
+    pub fn from_list(probes: &[Probe]) -> ProbeSet {
+        ProbeSet { dns: probes.contains(&Probe::Dns), http: probes.contains(&Probe::Http), page: probes.contains(&Probe::Page) }
+    }
+
+    pub fn names(&self) -> String {
+        [(self.dns, "dns"), (self.http, "http"), (self.page, "page")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// The evidence and findings for one domain: the `scan --json` object (design §4.4).
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainCheck {
+    pub site_number: String,
+    pub domain: String,
+    pub filing_status: FilingStatus,
+    pub checked_at: String,
+    pub dns: DnsAnswer,
+    pub ips: Vec<ClassifiedIp>,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<Page>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http_failures: Vec<Failure>,
+    pub title: Option<String>,
+    pub icp_numbers: Vec<page::IcpMention>,
+    pub psb_numbers: Vec<page::PsbMention>,
+    pub license_numbers: Vec<page::LicenseMention>,
+    pub findings: Vec<Finding>,
+    pub inconclusive: bool,
+    pub elapsed_ms: u64,
+    /// Where this check's time went, in microseconds.
+    pub timings: Timings,
+}
+
+/// Wall time per phase of one check, in microseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timings {
+    pub dns_us: u64,
+    pub http_us: u64,
+    pub page_us: u64,
+}
+
+impl DomainCheck {
+    /// Customer finding codes (never `scan.inconclusive`), space-separated, for storage.
+    pub fn codes(&self) -> String {
+        let mut codes: Vec<&str> =
+            self.findings.iter().filter(|f| f.code.is_customer_problem()).map(|f| f.code.as_str()).collect();
+        codes.dedup();
+        codes.join(" ")
+    }
+}
+
+/// The probes with their settings.
+pub struct Scanner {
+    classifier: Arc<Classifier>,
+    dns: DnsProbe,
+    http: HttpProbe,
+    concurrency: usize,
+}
+
+impl Scanner {
+    pub fn new(cfg: &Config) -> Result<Scanner> {
+        let classifier = Arc::new(Classifier::load(
+            &cfg.provider.inventory,
+            cfg.provider.mainland.as_deref(),
+            &cfg.http.allow_private_targets,
+        )?);
+        let dns = DnsProbe::new(&cfg.dns);
+        let http = HttpProbe::new(cfg.http.clone(), dns.clone(), classifier.clone())?;
+        Ok(Scanner { classifier, dns, http, concurrency: cfg.scan.concurrency })
+    }
+
+    /// Checks one domain of one filing.
+    pub async fn check(&self, target: &Target, probes: ProbeSet) -> DomainCheck {
+        let started = Instant::now();
+        let filing = &target.filing;
+        let active = filing.status == FilingStatus::Active;
+        let answer = self.dns.resolve(&target.domain).await;
+        let mut check = DomainCheck {
+            site_number: filing.site_number.clone(),
+            domain: target.domain.clone(),
+            filing_status: filing.status,
+            checked_at: clock::stamp(clock::now()),
+            dns: answer.clone(),
+            ips: Vec::new(),
+            http_status: None,
+            final_url: None,
+            page: None,
+            http_failures: Vec::new(),
+            title: None,
+            icp_numbers: Vec::new(),
+            psb_numbers: Vec::new(),
+            license_numbers: Vec::new(),
+            findings: Vec::new(),
+            inconclusive: false,
+            elapsed_ms: 0,
+            timings: Timings::default(),
+        };
+        check.timings.dns_us = started.elapsed().as_micros() as u64;
+        if let DnsAnswer::Failed { reason } = &answer {
+            check.inconclusive = true;
+            check.findings.push(Finding::new(Code::ScanInconclusive, format!("DNS: {reason}")));
+            check.elapsed_ms = started.elapsed().as_millis() as u64;
+            return check;
+        }
+        let (ips, dns_findings) = classify_addresses(filing, &answer, &self.classifier);
+        if active && probes.dns {
+            check.findings.extend(dns_findings);
+        }
+        let in_region: Vec<_> = ips.iter().filter(|c| c.in_region()).map(|c| c.ip).collect();
+        check.ips = ips;
+
+        if (probes.http || probes.page) && !in_region.is_empty() {
+            let http_started = Instant::now();
+            for ip in &in_region {
+                match self.http.fetch_homepage(&target.domain, *ip).await {
+                    Ok(page) => {
+                        check.page = Some(page);
+                        break;
+                    }
+                    Err(failures) => check.http_failures.extend(failures),
+                }
+            }
+            match &check.page {
+                Some(page) => {
+                    check.http_status = Some(page.status);
+                    check.final_url = Some(page.final_url.clone());
+                }
+                None if check.http_failures.iter().any(|f| f.kind == "local") => {
+                    check.inconclusive = true;
+                    let detail = check.http_failures.iter().find(|f| f.kind == "local").map(|f| f.detail.clone()).unwrap_or_default();
+                    check.findings.push(Finding::new(Code::ScanInconclusive, format!("HTTP: local error: {detail}")));
+                }
+                None if active => {
+                    let tried: Vec<String> = check.http_failures.iter().map(|f| format!("{} {} ({})", f.ip, f.url, f.kind)).collect();
+                    check.findings.push(Finding::new(Code::HttpUnreachable, format!("no usable homepage: {}", tried.join("; "))));
+                }
+                None => {}
+            }
+            check.timings.http_us = http_started.elapsed().as_micros() as u64;
+        }
+
+        if let Some(page) = &check.page {
+            if active && probes.page {
+                let page_started = Instant::now();
+                let report = page::analyse(
+                    &page.html,
+                    &PageExpect {
+                        site_number: Some(filing.site_number.clone()),
+                        site_name: Some(filing.site_name.clone()),
+                        psb_number: filing.psb_number.clone(),
+                    },
+                );
+                check.title = report.title;
+                check.icp_numbers = report.icp_numbers;
+                check.psb_numbers = report.psb_numbers;
+                check.license_numbers = report.license_numbers;
+                check.findings.extend(report.findings);
+                check.timings.page_us = page_started.elapsed().as_micros() as u64;
+            } else if !active {
+                check.findings.push(Finding::at(
+                    Code::FilingUnfiledServed,
+                    page.ip,
+                    format!(
+                        "filing is {} ({}) but {} still resolves to the provider's mainland address {} and serves HTTP {}",
+                        filing.status.as_str(),
+                        filing.status.zh(),
+                        target.domain,
+                        page.ip,
+                        page.status
+                    ),
+                ));
+            }
+        }
+        check.elapsed_ms = started.elapsed().as_millis() as u64;
+        check
+    }
+}
+
+/// Counts of a finished run.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub state: String,
+    pub targets: usize,
+    pub checked: usize,
+    pub compliant: usize,
+    pub with_findings: usize,
+    pub inconclusive: usize,
+    pub by_code: BTreeMap<Code, usize>,
+    pub seconds: f64,
+    /// Time spent waiting on the database to store results.
+    pub store_seconds: f64,
+}
+
+impl RunSummary {
+    /// The human summary printed at the end of `scan`.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "run {} {}: checked {} of {} domains in {:.2} s ({:.0}/s): {} compliant, {} with findings, {} inconclusive\n",
+            self.run_id,
+            self.state,
+            self.checked,
+            self.targets,
+            self.seconds,
+            self.checked as f64 / self.seconds.max(1e-9),
+            self.compliant,
+            self.with_findings,
+            self.inconclusive
+        );
+        for (code, n) in &self.by_code {
+            s.push_str(&format!("  {:<24} {n}\n", code.as_str()));
+        }
+        s
+    }
+}
+
+/// A run in which at least this share of domains was inconclusive is `degraded`: the fault is
+/// most likely ours, and such a run must change no ticket.
+pub const DEGRADED_SHARE: f64 = 0.5;
+
+/// Runs a scan over `targets`, stores every result, and calls `each` with every check as it
+/// completes (for `--json` output and progress). Each check runs as a task of its own, so the
+/// runtime's worker threads share the parsing; results are stored by a writer task in batches,
+/// so a slow database never stalls the checks in flight.
+pub async fn run(
+    store: &Store,
+    scanner: Arc<Scanner>,
+    profile: &str,
+    probes: ProbeSet,
+    targets: Vec<Target>,
+    mut each: impl FnMut(&DomainCheck, &str),
+) -> Result<RunSummary> {
+    let started = Instant::now();
+    let run_id = store.start_run(profile, &probes.names(), targets.len(), clock::now()).await?;
+    let mut summary = RunSummary { run_id, targets: targets.len(), ..Default::default() };
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ResultRow>>(4);
+    let writer_store = store.clone();
+    let writer = tokio::spawn(async move {
+        let mut busy = 0.0;
+        while let Some(batch) = rx.recv().await {
+            let t = Instant::now();
+            writer_store.record_results(run_id, &batch).await?;
+            busy += t.elapsed().as_secs_f64();
+        }
+        anyhow::Ok(busy)
+    });
+
+    let concurrency = scanner.concurrency.max(1);
+    let mut checks = futures::stream::iter(targets)
+        .map(|t| {
+            let scanner = scanner.clone();
+            tokio::spawn(async move { scanner.check(&t, probes).await })
+        })
+        .buffer_unordered(concurrency);
+    let mut batch: Vec<ResultRow> = Vec::with_capacity(500);
+    while let Some(joined) = checks.next().await {
+        let check = joined?;
+        let evidence = serde_json::to_string(&check)?;
+        each(&check, &evidence);
+        summary.checked += 1;
+        if check.inconclusive {
+            summary.inconclusive += 1;
+        } else if check.findings.is_empty() {
+            summary.compliant += 1;
+        } else {
+            summary.with_findings += 1;
+        }
+        for f in &check.findings {
+            *summary.by_code.entry(f.code).or_default() += 1;
+        }
+        batch.push(ResultRow {
+            codes: check.codes(),
+            site_number: check.site_number,
+            domain: check.domain,
+            checked_at: clock::now(),
+            inconclusive: check.inconclusive,
+            http_status: check.http_status,
+            final_url: check.final_url,
+            title: check.title,
+            evidence,
+        });
+        if batch.len() >= 500 && tx.send(std::mem::take(&mut batch)).await.is_err() {
+            break; // the writer failed; its error is reported below
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch).await;
+    }
+    drop(tx);
+    summary.store_seconds = writer.await??;
+    let degraded = summary.checked > 0 && summary.inconclusive as f64 >= summary.checked as f64 * DEGRADED_SHARE;
+    summary.state = if degraded { "degraded" } else { "completed" }.to_string();
+    let note = degraded.then(|| format!("{} of {} checks inconclusive", summary.inconclusive, summary.checked));
+    store
+        .finish_run(run_id, &summary.state, summary.checked, summary.inconclusive, summary.with_findings, note.as_deref(), clock::now())
+        .await?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
