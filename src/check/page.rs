@@ -83,6 +83,74 @@ pub struct PageReport {
     pub psb_numbers: Vec<PsbMention>,
     pub license_numbers: Vec<LicenseMention>,
     pub findings: Vec<Finding>,
+    /// The page nested elements deeper than [`MAX_DEPTH`] and was cut there before parsing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut_at_depth: bool,
+}
+
+/// Deepest element nesting parsed. HTML tree building costs time proportional to the depth for
+/// every tag, so a hostile page of nested tags would cost minutes; real pages stay far below.
+pub const MAX_DEPTH: usize = 512;
+
+/// Elements that never nest: void elements, and those whose end tag is optional (sloppy pages
+/// leave hundreds of `<p>` and `<li>` open; the parser closes them implicitly).
+const NON_NESTING: [&str; 30] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup", "html",
+    "head", "body",
+];
+
+/// Cuts `html` at the first tag that opens deeper than `max_depth`, by a linear scan of the tags
+/// (contents of script, style and comments skipped). Returns the part to parse and whether it was cut.
+pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
+    let b = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&b[i..]) {
+        let at = i + off;
+        i = at + 1;
+        if b[i..].starts_with(b"!--") {
+            i = find(b, i, b"-->").map_or(b.len(), |e| e + 3);
+            continue;
+        }
+        let closing = b.get(i) == Some(&b'/');
+        let name_start = i + closing as usize;
+        let name_len = b[name_start..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        if name_len == 0 {
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let tag_end = find(b, name_start, b">").unwrap_or(b.len());
+        let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
+        if NON_NESTING.contains(&name.as_str()) {
+        } else if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > max_depth {
+                return (&html[..at], true);
+            }
+            if name == "script" || name == "style" || name == "textarea" || name == "title" {
+                let end = format!("</{name}");
+                i = find_ci(b, tag_end, end.as_bytes()).unwrap_or(b.len());
+                continue;
+            }
+        }
+        i = tag_end.max(i);
+    }
+    (html, false)
+}
+
+fn memchr_lt(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'<')
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+}
+
+fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
 }
 
 /// A link on the page.
@@ -269,9 +337,10 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
 
 /// Analyses a page against what its filing says.
 pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
+    let (html, cut_at_depth) = limit_nesting(html, MAX_DEPTH);
     let doc = Html::parse_document(html);
     let text = collect(&doc);
-    let mut report = PageReport { title: title_of(&doc), ..Default::default() };
+    let mut report = PageReport { title: title_of(&doc), cut_at_depth, ..Default::default() };
 
     for (range, n) in number::find_icp_in_folded(&text.visible) {
         let (link, linked) = text.link_over(&range, |h| h == MIIT_HOST);
@@ -390,4 +459,169 @@ pub fn render_text(r: &PageReport) -> String {
         s.push_str(&format!("finding: {} — {}\n", f.code, f.detail));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(site: &str, name: &str, psb: Option<&str>) -> PageExpect {
+        PageExpect { site_number: Some(site.into()), site_name: Some(name.into()), psb_number: psb.map(String::from) }
+    }
+
+    fn codes(r: &PageReport) -> Vec<&'static str> {
+        r.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    /// A footer the way most Chinese company sites write it.
+    const TYPICAL: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>首页 - 某某科技官网</title>
+<script>var beian = "京ICP备99999999号-1";</script></head><body>
+<div class="header"><a href="/">某某科技</a></div><div class="content"><p>产品介绍……</p></div>
+<div class="footer"><p>©2024 某某科技有限公司 版权所有 <a href="https://beian.miit.gov.cn/" target="_blank">京ICP备12345678号-1</a>
+<img src="ga.png"><a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010802020134" rel="noreferrer" target="_blank">京公网安备11010802020134号</a>
+增值电信业务经营许可证：京B2-20201234 京ICP证030173号</p></div></body></html>"#;
+
+    #[test]
+    fn a_typical_compliant_footer() {
+        let r = analyse(TYPICAL, &expect("京ICP备12345678号-1", "某某科技官网", Some("京公网安备11010802020134号")));
+        assert_eq!(r.title.as_deref(), Some("首页 - 某某科技官网"));
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        let n = &r.icp_numbers[0];
+        assert_eq!((n.text.as_str(), n.subject.as_str(), n.site_suffix), ("京ICP备12345678号-1", "京ICP备12345678号", Some(1)));
+        assert!(n.linked && n.in_footer && !n.retired_link);
+        assert_eq!(n.href_host.as_deref(), Some("beian.miit.gov.cn"));
+        assert_eq!(r.psb_numbers[0].code, "11010802020134");
+        assert!(r.psb_numbers[0].linked);
+        let licences: Vec<(&str, &str)> = r.license_numbers.iter().map(|l| (l.text.as_str(), l.kind)).collect();
+        assert_eq!(licences, vec![("京B2-20201234", "telecom_license"), ("京ICP证030173号", "icp_license")]);
+        // The number in the script is reported as such and does not count.
+        assert!(r.icp_numbers.iter().any(|m| m.text == "京ICP备99999999号-1" && m.source == "script"));
+    }
+
+    #[test]
+    fn numbers_split_over_tags_and_spelled_loosely() {
+        let html = r#"<title>某某科技</title><footer><a href="http://beian.miit.gov.cn"><span>京ICP备</span><span>１２３４ ５６７８</span>－<b>2</b></a></footer>"#;
+        let r = analyse(html, &expect("京ICP备12345678号-2", "某某科技", None));
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!(r.icp_numbers[0].text, "京ICP备12345678号-2");
+        assert!(r.icp_numbers[0].linked);
+    }
+
+    #[test]
+    fn the_subject_number_and_sibling_sites_are_accepted() {
+        for shown in ["京ICP备12345678号", "京ICP备12345678号-7"] {
+            let html = format!(r#"<title>某某科技</title><p><a href="//beian.miit.gov.cn/">{shown}</a></p>"#);
+            let r = analyse(&html, &expect("京ICP备12345678号-1", "某某科技", None));
+            assert!(r.findings.is_empty(), "{shown}: {:?}", r.findings);
+        }
+    }
+
+    #[test]
+    fn a_copied_template_number_is_wrong() {
+        let html = r#"<title>某某科技</title><div id="foot"><a href="https://beian.miit.gov.cn">沪ICP备19000001号-1</a></div>"#;
+        assert_eq!(codes(&analyse(html, &expect("京ICP备12345678号-1", "某某科技", None))), vec!["page.number_wrong"]);
+    }
+
+    #[test]
+    fn unlinked_and_retired_links() {
+        let plain = r#"<title>某某科技</title><div class="copyright">京ICP备12345678号-1</div>"#;
+        assert_eq!(codes(&analyse(plain, &expect("京ICP备12345678号-1", "某某科技", None))), vec!["page.number_unlinked"]);
+        let retired = r#"<title>某某科技</title><p><a href="http://www.miitbeian.gov.cn/">京ICP备12345678号-1</a></p>"#;
+        let r = analyse(retired, &expect("京ICP备12345678号-1", "某某科技", None));
+        assert_eq!(codes(&r), vec!["page.number_unlinked"]);
+        assert!(r.icp_numbers[0].retired_link && !r.icp_numbers[0].linked);
+        assert!(r.findings[0].detail.contains("retired"));
+    }
+
+    #[test]
+    fn numbers_only_in_scripts_or_alt_text_are_missing() {
+        let html = r#"<title>某某科技</title><body><img src="beian.png" alt="京ICP备12345678号-1"><script>document.write("京ICP备12345678号-1")</script></body>"#;
+        let r = analyse(html, &expect("京ICP备12345678号-1", "某某科技", None));
+        assert_eq!(codes(&r), vec!["page.number_missing"]);
+        assert!(r.findings[0].detail.contains("only in"));
+        let sources: Vec<&str> = r.icp_numbers.iter().map(|m| m.source).collect();
+        assert_eq!(sources, vec!["script"], "one mention per number; the alt copy repeats it: {sources:?}");
+    }
+
+    #[test]
+    fn licences_and_psb_numbers_are_not_filing_numbers() {
+        let html = r#"<title>某某科技</title><footer>京ICP证030173号 京公网安备11010802020134号</footer>"#;
+        let r = analyse(html, &expect("京ICP备12345678号-1", "某某科技", None));
+        assert_eq!(codes(&r), vec!["page.number_missing"]);
+        assert!(r.icp_numbers.is_empty());
+    }
+
+    #[test]
+    fn titles_compare_after_normalising() {
+        for (title, name, ok) in [
+            ("首页 - 某某科技官网", "某某科技官网", true),
+            ("ＡＢＣ 云·官网｜首页", "abc云官网", true),
+            ("某某 科技：官网", "某某科技官网", true),
+            ("Welcome to nginx!", "某某科技官网", false),
+            ("某某科技", "某某科技官网", false),
+        ] {
+            let html = format!(r#"<title>{title}</title><p><a href="https://beian.miit.gov.cn">京ICP备12345678号-1</a></p>"#);
+            let r = analyse(&html, &expect("京ICP备12345678号-1", name, None));
+            assert_eq!(r.findings.is_empty(), ok, "{title} vs {name}: {:?}", r.findings);
+        }
+        let r = analyse("<p>no title</p>", &expect("京ICP备12345678号-1", "某某科技", None));
+        assert!(codes(&r).contains(&"page.title_mismatch"));
+    }
+
+    #[test]
+    fn psb_must_show_the_filed_code() {
+        let html = r#"<title>某某科技</title><p><a href="https://beian.miit.gov.cn">京ICP备12345678号-1</a> 京公网安备11010802020999号</p>"#;
+        let r = analyse(html, &expect("京ICP备12345678号-1", "某某科技", Some("京公网安备11010802020134号")));
+        assert_eq!(codes(&r), vec!["page.psb_missing"]);
+    }
+
+    #[test]
+    fn paragraphs_are_not_glued_together() {
+        // The year in the next paragraph is not the number's suffix.
+        let html = r#"<title>某某科技</title><p><a href="https://beian.miit.gov.cn">京ICP备12345678号</a></p><p>-2024 版权</p>"#;
+        let r = analyse(html, &expect("京ICP备12345678号-1", "某某科技", None));
+        assert_eq!(r.icp_numbers[0].site_suffix, None);
+    }
+
+    #[test]
+    fn a_gbk_page_decodes_and_analyses() {
+        let page = TYPICAL.replace("utf-8", "gbk");
+        let bytes = encoding_rs::GBK.encode(&page).0.into_owned();
+        let (html, _) = super::super::charset::decode_html(&bytes, None);
+        let r = analyse(&html, &expect("京ICP备12345678号-1", "某某科技官网", Some("京公网安备11010802020134号")));
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        // 2 MB of nested tags would cost the tree builder minutes: the page is cut at MAX_DEPTH.
+        let deep = "<div>".repeat(400_000) + "京ICP备12345678号-1";
+        let r = analyse(&deep, &expect("京ICP备12345678号-1", "x", None));
+        assert!(r.cut_at_depth);
+        assert_eq!(codes(&r), vec!["page.number_missing", "page.title_mismatch"]);
+        // Deep but legal nesting below the limit is read in full.
+        let nested = "<span>".repeat(MAX_DEPTH - 10) + "<a href=\"https://beian.miit.gov.cn\">京ICP备12345678号-1</a>";
+        let r = analyse(&nested, &expect("京ICP备12345678号-1", "x", None));
+        assert!(!r.cut_at_depth && r.icp_numbers[0].linked);
+        for junk in ["", "<", "<a href=", "\u{0}\u{feff}<title>\u{202e}</title>", "<a href=\"http://[::1\">京ICP备12345678号-1</a>"] {
+            let _ = analyse(junk, &expect("京ICP备12345678号-1", "x", Some("nonsense")));
+        }
+    }
+
+    #[test]
+    fn sloppy_pages_are_not_cut() {
+        let sloppy = "<ul>".to_string() + &"<li><p>新闻".repeat(5000) + "</ul><footer><a href=\"https://beian.miit.gov.cn\">京ICP备12345678号-1</a></footer>";
+        assert!(!limit_nesting(&sloppy, MAX_DEPTH).1);
+        let scripted = format!("<script>{}</script><p>x</p>", "<div>".repeat(10_000));
+        assert!(!limit_nesting(&scripted, MAX_DEPTH).1);
+        let commented = format!("<!--{}--><p>x</p>", "<div>".repeat(10_000));
+        assert!(!limit_nesting(&commented, MAX_DEPTH).1);
+        assert!(limit_nesting(&"<div>".repeat(MAX_DEPTH + 1), MAX_DEPTH).1);
+    }
+
+    #[test]
+    fn nothing_is_expected_without_a_filing() {
+        let r = analyse("<title>t</title>", &PageExpect::default());
+        assert!(r.findings.is_empty());
+    }
 }
