@@ -119,7 +119,7 @@ const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂�
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *备 *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,4}}) *号?)?")).expect("ICP regex")
+    Regex::new(&format!(r"({P}) *ICP *备 *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,6}}) *号?)?")).expect("ICP regex")
 });
 static PSB_RE: Lazy<Regex> =
     Lazy::new(|| Regex::new(&format!(r"({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).expect("PSB regex"));
