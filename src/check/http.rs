@@ -80,10 +80,16 @@ impl HttpProbe {
         Ok(HttpProbe { cfg, dns, classifier, webpki, provider })
     }
 
-    /// Tries `http://` then, when that gives no usable page, `https://`, from `ip`.
+    /// Fetches `http://DOMAIN/` from `ip`, following its redirects (which may lead to https).
+    /// `https://DOMAIN/` is tried directly only when nothing answered on the HTTP port: a site
+    /// that answered over HTTP — with an error, or a redirect we refuse — is judged by that answer,
+    /// not by whatever default virtual host the HTTPS port serves.
     pub async fn fetch_homepage(&self, domain: &str, ip: IpAddr) -> Result<Page, Vec<Failure>> {
-        let mut failures = Vec::new();
+        let mut failures: Vec<Failure> = Vec::new();
         for scheme in ["http", "https"] {
+            if scheme == "https" && !failures.iter().all(|f| matches!(f.kind, "refused" | "timeout" | "error")) {
+                break;
+            }
             let url = match Url::parse(&format!("{scheme}://{domain}/")) {
                 Ok(u) => u,
                 Err(e) => {
@@ -414,6 +420,7 @@ mod tests {
         assert_eq!(failures[0].kind, "redirects");
         let failures = probe.fetch_homepage("busy.example.cn", LOCAL).await.unwrap_err();
         assert_eq!((failures[0].kind, failures[0].status), ("status", Some(503)));
+        assert_eq!(failures.len(), 1, "an answer over HTTP is not second-guessed over HTTPS: {failures:?}");
     }
 
     #[tokio::test]
