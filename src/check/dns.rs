@@ -79,7 +79,7 @@ impl DnsProbe {
 
     /// Resolves A and AAAA for `domain`.
     pub async fn resolve(&self, domain: &str) -> DnsAnswer {
-        let name = match Name::from_ascii(domain).and_then(|n| Ok(n.append_domain(&Name::root())?)) {
+        let name = match Name::from_ascii(domain) {
             Ok(mut n) => {
                 n.set_fqdn(true);
                 n
