@@ -493,4 +493,32 @@ timeout_ms = "fast""#, "line 7"),
     fn config_is_located_by_flag_then_env_then_default() {
         assert_eq!(Config::locate(Some(Path::new("x.toml"))), PathBuf::from("x.toml"));
     }
+
+    #[test]
+    fn ticket_keys_have_defaults_overrides_and_checks() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.confirm_rule(Code::HttpUnreachable), (2, 24));
+        assert_eq!(c.tickets.escalation.len(), 2);
+        assert_eq!(c.tickets.escalation[1], EscalationStep { after_days: 5, step: EscalationAction::CancelAccess });
+        assert_eq!(c.tickets.appeal_grace_days, 5);
+        let c = parse(&format!(
+            "{MINIMAL}[tickets]\nconfirm_scans = 3\nescalation = [{{ after_days = 2, step = \"restrict_access\" }}]\n\
+             [tickets.confirm.\"http.unreachable\"]\nhours = 48\n"
+        ))
+        .unwrap();
+        assert_eq!(c.confirm_rule(Code::HttpUnreachable), (3, 48));
+        assert_eq!(c.confirm_rule(Code::DnsOverseas), (3, 24));
+        assert_eq!(c.tickets.escalation, vec![EscalationStep { after_days: 2, step: EscalationAction::RestrictAccess }]);
+        for (bad, needle) in [
+            ("[tickets.confirm.\"scan.inconclusive\"]\nscans = 2\n", "never opens a ticket"),
+            ("[tickets.confirm.\"dns.overseas\"]\nscans = 0\n", "scans: must be at least 1"),
+            ("[tickets.confirm.\"dns.overseas\"]\nminutes = 5\n", "minutes"),
+            ("[tickets]\nescalation = [{ after_days = 5, step = \"cancel_access\" }, { after_days = 5, step = \"restrict_access\" }]\n", "strictly increasing"),
+            ("[tickets]\nescalation = [{ after_days = 1, step = \"shut_down\" }]\n", "shut_down"),
+            ("[tickets]\nextra_holidays = [\"2026-10-10\"]\nextra_workdays = [\"2026-10-10\"]\n", "both list 2026-10-10"),
+        ] {
+            let err = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
+            assert!(err.contains(needle), "{bad}: {err}");
+        }
+    }
 }

@@ -126,7 +126,7 @@ fn records(origin: &Name) -> Result<Vec<Record>> {
 }
 
 /// Starts the DNS server on 127.0.0.1 (UDP and TCP on one free port); returns its address.
-pub(crate) async fn start_dns() -> Result<SocketAddr> {
+pub async fn start_dns() -> Result<SocketAddr> {
     let origin = Name::from_ascii(ZONE)?;
     let mut auth = InMemoryAuthority::empty(origin.clone(), ZoneType::Primary, false);
     for r in records(&origin)? {
@@ -134,9 +134,20 @@ pub(crate) async fn start_dns() -> Result<SocketAddr> {
     }
     let mut catalog = Catalog::new();
     catalog.upsert(origin.into(), Box::new(Arc::new(auth)));
-    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
-    let addr = udp.local_addr()?;
-    let tcp = tokio::net::TcpListener::bind(addr).await.context("DNS TCP port")?;
+    // A free UDP port may be taken for TCP by another process: try a few ports.
+    let mut tries = 0;
+    let (udp, addr, tcp) = loop {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+        let addr = udp.local_addr()?;
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(tcp) => break (udp, addr, tcp),
+            Err(e) if tries < 20 => {
+                tries += 1;
+                tracing::debug!("DNS TCP port {addr} taken ({e}); trying another");
+            }
+            Err(e) => return Err(e).context("DNS TCP port"),
+        }
+    };
     let mut server = ServerFuture::new(catalog);
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5));
@@ -146,16 +157,54 @@ pub(crate) async fn start_dns() -> Result<SocketAddr> {
     Ok(addr)
 }
 
+/// Homepages by host name, shared with the running web server: change them between scans.
+pub type Pages = Arc<std::sync::RwLock<HashMap<String, String>>>;
+
+/// The demo world running in this process: its DNS server, its web server's port and pages.
+/// Tests start one and change pages between scans to make sites go bad and get fixed.
+pub struct World {
+    pub dns: SocketAddr,
+    /// The web server's port on 127.10.0.1 and [::1].
+    pub port: u16,
+    pub pages: Pages,
+}
+
+impl World {
+    /// Starts the DNS and web servers, serving the demo pages.
+    pub async fn start() -> Result<World> {
+        let pages: Pages = Arc::new(std::sync::RwLock::new(sites().into_iter().map(|s| (s.host.to_string(), s.body)).collect()));
+        let dns = start_dns().await?;
+        let port = start_web_with(pages.clone()).await?;
+        Ok(World { dns, port, pages })
+    }
+
+    /// Serves `body` as the homepage of `host` from now on.
+    pub fn set_page(&self, host: &str, body: &str) {
+        self.pages.write().unwrap_or_else(|e| e.into_inner()).insert(host.to_string(), body.to_string());
+    }
+}
+
+/// A compliant homepage for a website number: the title, the linked number, optionally the
+/// public-security number.
+pub fn compliant_page(title: &str, number: &str, psb: bool) -> String {
+    good_page(title, number, psb)
+}
+
 /// Starts the web server on 127.10.0.1 and [::1] on one free port, answering by Host header.
 async fn start_web() -> Result<u16> {
-    let pages: Arc<HashMap<&'static str, String>> = Arc::new(sites().into_iter().map(|s| (s.host, s.body)).collect());
+    start_web_with(Arc::new(std::sync::RwLock::new(sites().into_iter().map(|s| (s.host.to_string(), s.body)).collect()))).await
+}
+
+/// Starts the web server over `pages` (read at every request).
+pub async fn start_web_with(pages: Pages) -> Result<u16> {
     let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
         let pages = pages.clone();
         async move {
             let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
             let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-            match pages.get(host) {
-                Some(body) => (axum::http::StatusCode::OK, [("content-type", "text/html; charset=utf-8")], body.clone()),
+            let body = pages.read().unwrap_or_else(|e| e.into_inner()).get(host).cloned();
+            match body {
+                Some(body) => (axum::http::StatusCode::OK, [("content-type", "text/html; charset=utf-8")], body),
                 None => (axum::http::StatusCode::NOT_FOUND, [("content-type", "text/plain")], "no such site".to_string()),
             }
         }
@@ -233,6 +282,8 @@ pub async fn run() -> Result<()> {
     lines.sort();
     println!("{}", lines.join("\n"));
     print!("{}", summary.render());
+    let tickets = crate::ticket::apply_run(&store, &cfg, summary.run_id, crate::clock::now()).await?;
+    print!("{}", tickets.render());
     store.close().await;
     Ok(())
 }

@@ -16,3 +16,5 @@ pub mod netclass;
 pub mod scan;
 pub mod number;
 pub mod store;
+pub mod ticket;
+pub mod report;

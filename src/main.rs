@@ -66,6 +66,17 @@ enum Command {
     /// Self-contained offline run on bundled sample data: an in-process DNS server and web server
     /// on loopback, sample filings that produce every finding code, the real scan pipeline.
     Demo,
+    /// Rectification tickets: list and show them; extend, appeal or close one (operator actions).
+    Tickets(beiand::ticket::cli::TicketsArgs),
+    /// Write the compliance report: totals, overdue tickets, trend, and per subject a printable
+    /// rectification notice (整改通知).
+    Report {
+        #[arg(long, value_enum, default_value = "html")]
+        format: beiand::report::Format,
+        /// Where to write the report (`-` for stdout).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
     /// Validate the configuration and the address files it names.
     Config {
         #[command(subcommand)]
@@ -134,6 +145,15 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             beiand::demo::run().await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tickets(args) => {
+            let cfg = load_config(config)?;
+            beiand::ticket::cli::run(&cfg, args).await
+        }
+        Command::Report { format, out } => {
+            let cfg = load_config(config)?;
+            beiand::report::run(&cfg, format, &out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config { action: ConfigAction::Check } => {
             let cfg = load_config(config)?;
             let classifier = beiand::netclass::Classifier::load(
@@ -194,10 +214,11 @@ async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>
     .await?;
     bar.finish_and_clear();
     drop(stdout);
+    let tickets = beiand::ticket::apply_run(&store, cfg, summary.run_id, beiand::clock::now()).await?;
     if json {
-        eprint!("{}", summary.render());
+        eprint!("{}{}", summary.render(), tickets.render());
     } else {
-        print!("{}", summary.render());
+        print!("{}{}", summary.render(), tickets.render());
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

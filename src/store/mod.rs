@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 #[cfg(test)]
 pub mod testing;
+pub mod tickets;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

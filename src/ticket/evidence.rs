@@ -249,7 +249,7 @@ mod tests {
         let e = from_check(Code::HttpUnreachable, &v).unwrap();
         assert!(e.ips.is_empty() && e.http_status.is_none());
         assert_eq!(e.http_failures, vec!["47.93.1.1 http://a.cn/ (refused: connection refused)".to_string()]);
-        assert!(e.excerpt.unwrap().chars().count() <= EXCERPT_CHARS + 1);
+        assert!(e.excerpt.as_ref().unwrap().chars().count() <= EXCERPT_CHARS + 1);
         let t = TicketEvidence { run_id: Some(1), domains: vec![e] };
         let back: TicketEvidence = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);

@@ -118,7 +118,7 @@ fn could_see(code: Code, r: &ResultObs, filing_active: bool) -> bool {
 
 /// The observation of one run (`rows` are that run's results for the filing).
 pub fn observe(code: Code, domains: &[String], filing_active: bool, rows: &[&ResultObs]) -> Option<Seen> {
-    let mine = |r: &&&ResultObs| domains.iter().any(|d| *d == r.domain);
+    let mine = |r: &&&ResultObs| domains.contains(&r.domain);
     if rows.iter().filter(mine).any(|r| !r.inconclusive && r.codes.contains(&code)) {
         return Some(Seen::Present);
     }
