@@ -7,13 +7,30 @@ pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
-/// Now, or the instant `$BEIAND_NOW` names. A malformed `$BEIAND_NOW` is an error worth stopping
-/// for, so [`check_env`] validates it once at start-up.
+/// Set by [`advance`]: the process start, as an instant and on the `$BEIAND_NOW` clock.
+static ADVANCING: std::sync::OnceLock<(std::time::Instant, Option<DateTime<Utc>>)> = std::sync::OnceLock::new();
+
+/// Now, or the instant `$BEIAND_NOW` names (plus the time since [`advance`] was called, in a
+/// long-running process). A malformed `$BEIAND_NOW` is an error worth stopping for, so
+/// [`check_env`] validates it once at start-up.
 pub fn now() -> DateTime<Utc> {
-    match std::env::var("BEIAND_NOW") {
-        Ok(v) if !v.is_empty() => DateTime::parse_from_rfc3339(&v).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now()),
-        _ => Utc::now(),
+    if let Some((since, Some(base))) = ADVANCING.get() {
+        return *base + chrono::Duration::from_std(since.elapsed()).unwrap_or_default();
     }
+    fixed().unwrap_or_else(Utc::now)
+}
+
+fn fixed() -> Option<DateTime<Utc>> {
+    match std::env::var("BEIAND_NOW") {
+        Ok(v) if !v.is_empty() => DateTime::parse_from_rfc3339(&v).ok().map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    }
+}
+
+/// For the daemon: from now on the clock moves. With `$BEIAND_NOW` set, time starts at that
+/// instant and runs at the real pace, so schedules fire and deadlines pass as they would then.
+pub fn advance() {
+    let _ = ADVANCING.set((std::time::Instant::now(), fixed()));
 }
 
 /// Fails when `$BEIAND_NOW` is set but is not RFC 3339.

@@ -113,14 +113,34 @@ impl Default for Http {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scan {
-    /// Domains checked at the same time.
+    /// Domains checked at the same time (by one process, all profiles together).
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Homepage fetches per second to any one address (0: unlimited), after a burst of
+    /// `per_address_burst`: many filed domains share one customer server.
+    #[serde(default = "default_per_address_rate")]
+    pub per_address_rate: f64,
+    #[serde(default = "default_per_address_burst")]
+    pub per_address_burst: u32,
+    /// `beiand run`: how long a claimed domain stays this instance's without renewal (renewed
+    /// every third of it); the claims of an instance that died expire after this long and
+    /// another instance, or this one restarted, takes them.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
+    /// `beiand run`: on SIGTERM, how long checks in flight may take to finish.
+    #[serde(default = "default_drain_seconds")]
+    pub drain_seconds: u64,
 }
 
 impl Default for Scan {
     fn default() -> Self {
-        Scan { concurrency: default_concurrency() }
+        Scan {
+            concurrency: default_concurrency(),
+            per_address_rate: default_per_address_rate(),
+            per_address_burst: default_per_address_burst(),
+            lease_seconds: default_lease_seconds(),
+            drain_seconds: default_drain_seconds(),
+        }
     }
 }
 
@@ -234,6 +254,10 @@ pub struct Schedule {
     pub select: Select,
     #[serde(default = "all_probes")]
     pub probes: Vec<Probe>,
+    /// Spread the run's checks over this many seconds after the cron instant, with jitter, instead
+    /// of bursting [default: a quarter of the time to the next firing, at most an hour].
+    #[serde(default)]
+    pub spread_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -285,6 +309,18 @@ fn default_user_agent() -> String {
 }
 fn default_concurrency() -> usize {
     256
+}
+fn default_per_address_rate() -> f64 {
+    5.0
+}
+fn default_per_address_burst() -> u32 {
+    10
+}
+fn default_lease_seconds() -> u64 {
+    120
+}
+fn default_drain_seconds() -> u64 {
+    30
 }
 fn default_confirm_scans() -> u32 {
     2
@@ -369,6 +405,15 @@ impl Config {
         }
         if self.scan.concurrency == 0 {
             bail!("key scan.concurrency: must be at least 1");
+        }
+        if !(self.scan.per_address_rate >= 0.0 && self.scan.per_address_rate.is_finite()) {
+            bail!("key scan.per_address_rate: must be 0 (unlimited) or a positive number of fetches per second");
+        }
+        if self.scan.per_address_burst == 0 {
+            bail!("key scan.per_address_burst: must be at least 1");
+        }
+        if self.scan.lease_seconds < 3 {
+            bail!("key scan.lease_seconds: must be at least 3 (leases are renewed every third of it)");
         }
         if self.tickets.confirm_scans == 0 {
             bail!("key tickets.confirm_scans: must be at least 1");

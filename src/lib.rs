@@ -7,14 +7,17 @@
 pub mod check;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod demo;
 pub mod filing;
 pub mod finding;
 pub mod import;
 pub mod logging;
+pub mod metrics;
 pub mod netclass;
 pub mod scan;
 pub mod number;
+pub mod ratelimit;
 pub mod store;
 pub mod ticket;
 pub mod report;

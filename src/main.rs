@@ -175,23 +175,15 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>, json: bool) -> Result<ExitCode> {
     use beiand::scan;
-    use beiand::store::{FilingSelect, Store};
+    use beiand::store::Store;
     use std::io::{IsTerminal, Write};
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
-    let targets = match (&domain, &site) {
-        (Some(d), _) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            let filings = store.filings_by_domain(&d).await?;
-            anyhow::ensure!(!filings.is_empty(), "no filing lists the domain {d}");
-            filings.into_iter().map(|f| scan::Target { filing: std::sync::Arc::new(f), domain: d.clone() }).collect()
-        }
-        (None, Some(s)) => {
-            let number = beiand::number::parse_site_number(s).map(|n| n.to_string()).unwrap_or_else(|_| s.clone());
-            let filing = store.filing(&number).await?.with_context(|| format!("no filing with site number {s}"))?;
-            scan::targets(vec![filing])
-        }
-        (None, None) => scan::targets(store.filings(FilingSelect::All).await?),
+    let selection = match (domain, site) {
+        (Some(d), _) => scan::Selection::Domain(d),
+        (None, Some(s)) => scan::Selection::Site(s),
+        (None, None) => scan::Selection::All,
     };
+    let targets = scan::select_targets(&store, &selection).await?;
     let scanner = std::sync::Arc::new(scan::Scanner::new(cfg)?);
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(targets.len() as u64);

@@ -12,6 +12,7 @@ use crate::config::{Config, Probe};
 use crate::filing::{Filing, FilingStatus};
 use crate::finding::{Code, Finding};
 use crate::netclass::Classifier;
+use crate::ratelimit::AddressLimiter;
 use crate::store::{ResultRow, Store};
 use anyhow::Result;
 use futures::StreamExt;
@@ -25,6 +26,57 @@ use std::time::Instant;
 pub struct Target {
     pub filing: Arc<Filing>,
     pub domain: String,
+}
+
+/// Which filings a scan covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every filing on record (active ones get every probe, the others DNS and HTTP).
+    All,
+    Active,
+    /// Filings with an open or overdue ticket (the re-check).
+    OpenTickets,
+    /// Every filing that lists this domain, for this domain only.
+    Domain(String),
+    /// One website filing number.
+    Site(String),
+}
+
+impl Selection {
+    pub fn from_config(s: crate::config::Select) -> Selection {
+        match s {
+            crate::config::Select::Active => Selection::Active,
+            crate::config::Select::OpenTickets => Selection::OpenTickets,
+            crate::config::Select::All => Selection::All,
+        }
+    }
+}
+
+/// The targets a selection names. A domain or site that no filing has is an error.
+pub async fn select_targets(store: &Store, selection: &Selection) -> Result<Vec<Target>> {
+    use crate::store::FilingSelect;
+    Ok(match selection {
+        Selection::All => targets(store.filings(FilingSelect::All).await?),
+        Selection::Active => targets(store.filings(FilingSelect::Active).await?),
+        Selection::OpenTickets => {
+            let sites = store.active_ticket_sites().await?;
+            let filings = store.filings_by_numbers(&sites).await?;
+            let mut list: Vec<Filing> = filings.into_values().filter(|(_, removed)| !removed).map(|(f, _)| f).collect();
+            list.sort_by(|a, b| a.site_number.cmp(&b.site_number));
+            targets(list)
+        }
+        Selection::Domain(d) => {
+            let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+            let filings = store.filings_by_domain(&d).await?;
+            anyhow::ensure!(!filings.is_empty(), "no filing lists the domain {d}");
+            filings.into_iter().map(|f| Target { filing: Arc::new(f), domain: d.clone() }).collect()
+        }
+        Selection::Site(s) => {
+            let number = crate::number::parse_site_number(s).map(|n| n.to_string()).unwrap_or_else(|_| s.trim().to_string());
+            let filing = store.filing(&number).await?.ok_or_else(|| anyhow::anyhow!("no filing with site number {s}"))?;
+            targets(vec![filing])
+        }
+    })
 }
 
 /// Every domain of every filing given.
@@ -98,6 +150,32 @@ pub struct Timings {
 }
 
 impl DomainCheck {
+    /// The stored form, with the evidence JSON made of this check.
+    pub fn into_row(self, evidence: String) -> ResultRow {
+        ResultRow {
+            codes: self.codes(),
+            site_number: self.site_number,
+            domain: self.domain,
+            checked_at: clock::now(),
+            inconclusive: self.inconclusive,
+            http_status: self.http_status,
+            final_url: self.final_url,
+            title: self.title,
+            evidence,
+        }
+    }
+
+    /// How the check came out, for counting: `inconclusive`, `findings` or `compliant`.
+    pub fn result(&self) -> &'static str {
+        if self.inconclusive {
+            "inconclusive"
+        } else if self.findings.is_empty() {
+            "compliant"
+        } else {
+            "findings"
+        }
+    }
+
     /// Customer finding codes (never `scan.inconclusive`), space-separated, for storage.
     pub fn codes(&self) -> String {
         let mut codes: Vec<&str> =
@@ -112,6 +190,7 @@ pub struct Scanner {
     classifier: Arc<Classifier>,
     dns: DnsProbe,
     http: HttpProbe,
+    limiter: AddressLimiter,
     concurrency: usize,
 }
 
@@ -124,11 +203,23 @@ impl Scanner {
         )?);
         let dns = DnsProbe::new(&cfg.dns);
         let http = HttpProbe::new(cfg.http.clone(), dns.clone(), classifier.clone())?;
-        Ok(Scanner { classifier, dns, http, concurrency: cfg.scan.concurrency })
+        let limiter = AddressLimiter::new(cfg.scan.per_address_rate, cfg.scan.per_address_burst);
+        Ok(Scanner { classifier, dns, http, limiter, concurrency: cfg.scan.concurrency })
     }
 
-    /// Checks one domain of one filing.
+    /// Checks run at the same time.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.max(1)
+    }
+
+    /// Checks one domain of one filing, and counts it in the metrics.
     pub async fn check(&self, target: &Target, probes: ProbeSet) -> DomainCheck {
+        let check = self.check_inner(target, probes).await;
+        crate::metrics::record_check(&check);
+        check
+    }
+
+    async fn check_inner(&self, target: &Target, probes: ProbeSet) -> DomainCheck {
         let started = Instant::now();
         let filing = &target.filing;
         let active = filing.status == FilingStatus::Active;
@@ -170,6 +261,7 @@ impl Scanner {
         if (probes.http || probes.page) && !in_region.is_empty() {
             let http_started = Instant::now();
             for ip in &in_region {
+                self.limiter.wait(*ip).await;
                 match self.http.fetch_homepage(&target.domain, *ip).await {
                     Ok(page) => {
                         check.page = Some(page);
@@ -304,7 +396,7 @@ pub async fn run(
         anyhow::Ok(busy)
     });
 
-    let concurrency = scanner.concurrency.max(1);
+    let concurrency = scanner.concurrency();
     let mut checks = futures::stream::iter(targets)
         .map(|t| {
             let scanner = scanner.clone();
@@ -327,17 +419,7 @@ pub async fn run(
         for f in &check.findings {
             *summary.by_code.entry(f.code).or_default() += 1;
         }
-        batch.push(ResultRow {
-            codes: check.codes(),
-            site_number: check.site_number,
-            domain: check.domain,
-            checked_at: clock::now(),
-            inconclusive: check.inconclusive,
-            http_status: check.http_status,
-            final_url: check.final_url,
-            title: check.title,
-            evidence,
-        });
+        batch.push(check.into_row(evidence));
         if batch.len() >= 500 && tx.send(std::mem::take(&mut batch)).await.is_err() {
             break; // the writer failed; its error is reported below
         }

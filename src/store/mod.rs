@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 #[cfg(test)]
 pub mod testing;
+pub mod queue;
 pub mod tickets;
 
 /// Which database is behind the pool.
@@ -306,29 +307,8 @@ impl Store {
 
     /// Stores per-domain results, one transaction per batch.
     pub async fn record_results(&self, run_id: i64, results: &[ResultRow]) -> Result<()> {
-        for chunk in results.chunks(BATCH) {
-            let sql = format!(
-                "INSERT INTO results (run_id, site_number, domain, checked_at, inconclusive, http_status, final_url, \
-                 title, codes, evidence) VALUES {}",
-                placeholders(self.backend, chunk.len(), 10)
-            );
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q
-                    .bind(run_id)
-                    .bind(r.site_number.clone())
-                    .bind(r.domain.clone())
-                    .bind(clock::stamp(r.checked_at))
-                    .bind(r.inconclusive as i64)
-                    .bind(r.http_status.map(i64::from))
-                    .bind(r.final_url.clone())
-                    .bind(r.title.clone())
-                    .bind(r.codes.clone())
-                    .bind(r.evidence.clone());
-            }
-            q.execute(&self.pool).await.context("storing scan results")?;
-        }
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        insert_results(&mut *conn, self.backend, run_id, results).await
     }
 
     /// Closes a run with its state and counts.
@@ -393,6 +373,33 @@ impl Store {
             .await?;
         Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
     }
+}
+
+/// Inserts per-domain results of one run on a connection (or inside a transaction).
+async fn insert_results(conn: &mut sqlx::AnyConnection, backend: Backend, run_id: i64, results: &[ResultRow]) -> Result<()> {
+    for chunk in results.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO results (run_id, site_number, domain, checked_at, inconclusive, http_status, final_url, \
+             title, codes, evidence) VALUES {}",
+            placeholders(backend, chunk.len(), 10)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(run_id)
+                .bind(r.site_number.clone())
+                .bind(r.domain.clone())
+                .bind(clock::stamp(r.checked_at))
+                .bind(r.inconclusive as i64)
+                .bind(r.http_status.map(i64::from))
+                .bind(r.final_url.clone())
+                .bind(r.title.clone())
+                .bind(r.codes.clone())
+                .bind(r.evidence.clone());
+        }
+        q.execute(&mut *conn).await.context("storing scan results")?;
+    }
+    Ok(())
 }
 
 fn filing_from_row(r: &AnyRow) -> Result<Filing> {

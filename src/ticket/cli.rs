@@ -3,10 +3,11 @@
 //! date ([`super::sweep`]: overdue, escalation, superseded). A refused action prints why on
 //! stderr and exits with status [`REFUSED`].
 
-use super::calendar::Calendar;
-use super::lifecycle::{self, Change};
+pub use super::actions::AppealOutcome;
+use super::actions::{self, ActionError, OperatorAction};
+use super::lifecycle::Change;
 use super::notice::{self, Notice};
-use super::{shanghai_date, AppealState, HistoryEntry, Refusal, State, Ticket};
+use super::{AppealState, HistoryEntry, Refusal, State, Ticket};
 use crate::clock;
 use crate::config::Config;
 use crate::finding::Code;
@@ -27,14 +28,6 @@ pub struct TicketsArgs {
     pub actor: Option<String>,
     #[command(subcommand)]
     pub command: TicketsCommand,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AppealOutcome {
-    /// The appeal is upheld: a recommended restriction is lifted for the grace period; the ticket stays open.
-    Upheld,
-    /// The appeal is rejected; nothing else changes.
-    Rejected,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -325,9 +318,8 @@ async fn load(store: &Store, id: i64) -> Result<Ticket> {
 
 async fn dispatch(cfg: &Config, store: &Store, args: TicketsArgs) -> Result<()> {
     let now = clock::now();
-    let today = shanghai_date(now);
     super::sweep(store, cfg, now).await?;
-    let (change, json_out) = match args.command {
+    let (id, action, json_out) = match args.command {
         TicketsCommand::List { state, code, subject, site, overdue, json } => {
             let filter = TicketFilter {
                 states: if overdue { vec![State::Overdue] } else { state.into_iter().collect() },
@@ -355,44 +347,21 @@ async fn dispatch(cfg: &Config, store: &Store, args: TicketsArgs) -> Result<()> 
             }
             return Ok(());
         }
-        TicketsCommand::Extend { id, until, refuse, reason, json } => {
-            let actor = operator(args.actor)?;
-            let t = load(store, id).await?;
-            let c = if refuse {
-                lifecycle::refuse_extension(&t, until, &reason, &actor, now)?
-            } else {
-                let until = until.context("--until YYYY-MM-DD is required to grant an extension")?;
-                lifecycle::extend(&t, until, &reason, &actor, today, now)?
-            };
-            (c, json)
-        }
-        TicketsCommand::Appeal { id, reason, outcome, json } => {
-            let actor = operator(args.actor)?;
-            let t = load(store, id).await?;
-            let c = match outcome {
-                None => lifecycle::appeal(&t, &reason, &actor, now)?,
-                Some(o) => {
-                    let cal = Calendar::from_config(&cfg.tickets);
-                    let upheld = o == AppealOutcome::Upheld;
-                    lifecycle::decide_appeal(&t, upheld, &reason, &actor, &cal, cfg.tickets.appeal_grace_days, today, now)?
-                }
-            };
-            (c, json)
-        }
-        TicketsCommand::Close { id, reason, json } => {
-            let actor = operator(args.actor)?;
-            let t = load(store, id).await?;
-            (lifecycle::close(&t, &reason, &actor, now)?, json)
-        }
+        TicketsCommand::Extend { id, until, refuse, reason, json } => (id, OperatorAction::Extend { until, refuse, reason }, json),
+        TicketsCommand::Appeal { id, reason, outcome, json } => (id, OperatorAction::Appeal { reason, outcome }, json),
+        TicketsCommand::Close { id, reason, json } => (id, OperatorAction::Close { reason }, json),
     };
-    commit(store, change, json_out).await
+    let actor = operator(args.actor)?;
+    let change = match actions::perform(store, cfg, id, &actor, action, now).await {
+        Ok(c) => c,
+        Err(ActionError::Refused(r)) => return Err(r.into()),
+        Err(e) => return Err(e.into()),
+    };
+    report_change(store, change, json_out).await
 }
 
-async fn commit(store: &Store, c: Change, json: bool) -> Result<()> {
+async fn report_change(store: &Store, c: Change, json: bool) -> Result<()> {
     let id = c.ticket.id;
-    if !store.apply_changes(std::slice::from_ref(&c)).await? {
-        anyhow::bail!("ticket #{id} was changed by someone else meanwhile; look at it again (tickets show {id}) and retry");
-    }
     if json {
         let history = store.ticket_history(id).await?;
         let filing = store.filing(&c.ticket.site_number).await?;

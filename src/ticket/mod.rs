@@ -9,11 +9,12 @@
 //! - [`engine`] applies a finished scan run and the passage of time to the stored tickets;
 //! - [`calendar`] counts China's working days, [`notice`] holds the Chinese notice texts,
 //!   [`evidence`] extracts what a ticket shows from a check's evidence;
-//! - [`cli`] is `beiand tickets …`.
+//! - [`actions`] are the operator's extend, appeal and close; [`cli`] is `beiand tickets …`.
 //!
 //! Storage is in `store::tickets`; each transition is written with its history entry in one
 //! transaction, guarded by the ticket's version so concurrent writers cannot lose a change.
 
+pub mod actions;
 pub mod calendar;
 pub mod cli;
 pub mod engine;

@@ -1,0 +1,113 @@
+//! What the daemon's tasks share: the store, the live configuration (swapped whole on reload),
+//! and the ways to put work in the queue.
+
+use super::schedule;
+use crate::clock;
+use crate::config::Config;
+use crate::scan::{self, ProbeSet, Scanner, Selection};
+use crate::store::queue::{Enqueued, RunSpec};
+use crate::store::Store;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// The configuration in force and what is built from it.
+pub struct Live {
+    pub config: Arc<Config>,
+    pub scanner: Arc<Scanner>,
+    /// The admin API's bearer token; `None` when `server.token_file` is not set (the API then
+    /// answers every authenticated path with 401).
+    pub token: Option<String>,
+}
+
+impl Live {
+    /// Builds everything a config needs (address data, probes, token) or says what is wrong.
+    pub fn build(config: Config) -> Result<Live> {
+        let scanner = Arc::new(Scanner::new(&config).context("address data")?);
+        let token = match &config.server.token_file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("key server.token_file: cannot read {}", path.display()))?;
+                let token = text.trim().to_string();
+                anyhow::ensure!(!token.is_empty(), "key server.token_file: {} is empty", path.display());
+                Some(token)
+            }
+        };
+        Ok(Live { config: Arc::new(config), scanner, token })
+    }
+}
+
+/// Shared by the scheduler, the workers and the admin API.
+pub struct Shared {
+    pub store: Store,
+    /// This process's name in leases: host, pid and a random suffix.
+    pub instance: String,
+    live: RwLock<Arc<Live>>,
+    /// Wakes the workers when new work was queued.
+    pub wake: tokio::sync::Notify,
+    /// When the worker loop last went round (Unix seconds): the watchdog pings only while it does.
+    pub heartbeat: AtomicI64,
+}
+
+impl Shared {
+    pub fn new(store: Store, live: Live) -> Shared {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+        let instance = format!("{}:{}:{:04x}", if host.is_empty() { "beiand" } else { &host }, std::process::id(), fastrand::u16(..));
+        Shared {
+            store,
+            instance,
+            live: RwLock::new(Arc::new(live)),
+            wake: tokio::sync::Notify::new(),
+            heartbeat: AtomicI64::new(Utc::now().timestamp()),
+        }
+    }
+
+    pub fn live(&self) -> Arc<Live> {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.live().config.clone()
+    }
+
+    pub fn scanner(&self) -> Arc<Scanner> {
+        self.live().scanner.clone()
+    }
+
+    pub fn token(&self) -> Option<String> {
+        self.live().token.clone()
+    }
+
+    /// Puts a new configuration in force.
+    pub fn swap(&self, live: Live) {
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+    }
+
+    pub fn beat(&self) {
+        self.heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+    }
+
+    /// Queues a run of `selection` for `slot`, its checks spread over `spread` after it. With
+    /// `exclusive`, nothing is queued while the profile's previous run is still going (cron
+    /// profiles); runs asked for through the API are not exclusive.
+    pub async fn enqueue(
+        &self,
+        profile: &str,
+        selection: &Selection,
+        probes: ProbeSet,
+        slot: DateTime<Utc>,
+        spread: chrono::Duration,
+        exclusive: bool,
+    ) -> Result<Enqueued> {
+        let targets = scan::select_targets(&self.store, selection).await?;
+        let queued = schedule::spread_targets(&targets, slot.max(clock::now()), spread);
+        let spec = RunSpec { profile: profile.to_string(), probes: probes.names(), slot };
+        let out = self.store.enqueue_run(&spec, &queued, clock::now(), exclusive).await?;
+        if matches!(out, Enqueued::Created(_)) {
+            self.wake.notify_waiters();
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,473 @@
+//! The daemon's work queue: scheduled runs and their per-domain targets, claimed by lease.
+//!
+//! A queued run is created with all its targets in one transaction, once per (profile, cron
+//! instant) however many instances fire it. Instances claim due targets in small batches
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two instances never claim the same row; SQLite is
+//! single-instance and serialises writers anyway), renew their leases while they work, and mark a
+//! target done in the same transaction that stores its result, only while they still hold its
+//! lease. A lease that is not renewed (the instance died) expires and the target is claimed
+//! again. The instance whose update moves a run from `running` to finished applies it to the
+//! tickets; a crash between the two is caught up by [`Store::unapplied_runs`].
+
+use super::{insert_results, Backend, ResultRow, Store};
+use crate::clock;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+/// What a new queued run is for.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub profile: String,
+    /// The probe names, comma-separated (as in `runs.probes`).
+    pub probes: String,
+    /// The cron instant (scheduled runs), or the request time (runs asked for through the API).
+    pub slot: DateTime<Utc>,
+}
+
+/// One target to check, and the earliest time it may be checked.
+#[derive(Debug, Clone)]
+pub struct QueuedTarget {
+    pub site_number: String,
+    pub domain: String,
+    pub not_before: DateTime<Utc>,
+}
+
+/// A target this instance holds the lease of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: i64,
+    pub run_id: i64,
+    pub site_number: String,
+    pub domain: String,
+}
+
+/// Why no run was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    Created(i64),
+    /// Another instance (or an earlier life of this one) already created the run for this slot.
+    Exists(i64),
+    /// The profile's previous run is still going; this firing is skipped.
+    Busy(i64),
+}
+
+/// A queued run still going, as the workers need it.
+#[derive(Debug, Clone)]
+pub struct QueuedRun {
+    pub id: i64,
+    pub profile: String,
+    pub probes: String,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A run moved to its final state by this instance.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub id: i64,
+    pub profile: String,
+    pub state: String,
+    pub checked: i64,
+    pub inconclusive: i64,
+    pub with_findings: i64,
+    pub seconds: f64,
+}
+
+/// Rows per multi-row INSERT of targets (4 columns each).
+const TARGET_BATCH: usize = 2000;
+
+impl Store {
+    /// Creates a queued run with its targets in one transaction, unless the slot's run already
+    /// exists or (`exclusive`) the profile's previous run is still going.
+    pub async fn enqueue_run(&self, spec: &RunSpec, targets: &[QueuedTarget], now: DateTime<Utc>, exclusive: bool) -> Result<Enqueued> {
+        let mut tx = self.pool.begin().await?;
+        let slot = clock::stamp(spec.slot);
+        if let Some(row) = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND slot = $2")
+            .bind(spec.profile.clone())
+            .bind(slot.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(Enqueued::Exists(row.get(0)));
+        }
+        let busy = if !exclusive {
+            None
+        } else {
+            sqlx::query("SELECT id FROM runs WHERE profile = $1 AND state = 'running' AND queued = 1 LIMIT 1")
+                .bind(spec.profile.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+        };
+        if let Some(row) = busy {
+            return Ok(Enqueued::Busy(row.get(0)));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO runs (profile, probes, state, started_at, targets, slot, queued) \
+             VALUES ($1, $2, 'running', $3, $4, $5, 1) ON CONFLICT (profile, slot) DO NOTHING RETURNING id",
+        )
+        .bind(spec.profile.clone())
+        .bind(spec.probes.clone())
+        .bind(clock::stamp(now))
+        .bind(targets.len() as i64)
+        .bind(slot.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = inserted else {
+            // Lost the race to another instance: its transaction committed first.
+            drop(tx);
+            let row = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND slot = $2")
+                .bind(spec.profile.clone())
+                .bind(slot)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(Enqueued::Exists(row.get(0)));
+        };
+        let run_id: i64 = row.get(0);
+        for chunk in targets.chunks(TARGET_BATCH) {
+            let sql = format!(
+                "INSERT INTO run_targets (run_id, site_number, domain, not_before) VALUES {}",
+                super::placeholders(self.backend, chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for t in chunk {
+                q = q.bind(run_id).bind(t.site_number.clone()).bind(t.domain.clone()).bind(clock::stamp(t.not_before));
+            }
+            q.execute(&mut *tx).await.context("queueing run targets")?;
+        }
+        tx.commit().await?;
+        Ok(Enqueued::Created(run_id))
+    }
+
+    /// Claims up to `limit` due targets (pending, or leased with an expired lease) for `owner`.
+    pub async fn claim_targets(&self, owner: &str, limit: usize, lease: chrono::Duration, now: DateTime<Utc>) -> Result<Vec<Claimed>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE run_targets SET state = 'leased', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM run_targets WHERE not_before <= $3 \
+             AND (state = 'pending' OR (state = 'leased' AND lease_until < $3)) ORDER BY not_before, id LIMIT $4{lock}) \
+             RETURNING id, run_id, site_number, domain"
+        );
+        let now_s = clock::stamp(now);
+        let rows = sqlx::query(&sql)
+            .bind(owner.to_string())
+            .bind(clock::stamp(now + lease))
+            .bind(now_s)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .context("claiming run targets")?;
+        let mut claimed: Vec<Claimed> = rows
+            .iter()
+            .map(|r| Claimed { id: r.get(0), run_id: r.get(1), site_number: r.get(2), domain: r.get(3) })
+            .collect();
+        claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    /// Extends every lease `owner` holds; returns how many.
+    pub async fn renew_leases(&self, owner: &str, lease: chrono::Duration, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("UPDATE run_targets SET lease_until = $1 WHERE lease_owner = $2 AND state = 'leased'")
+            .bind(clock::stamp(now + lease))
+            .bind(owner.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Marks claimed targets done and stores their results, in one transaction, for the targets
+    /// `owner` still holds; a target whose lease was lost (claimed again elsewhere) is dropped
+    /// with its result. `None` marks a target done without a result (its filing vanished).
+    /// Returns the ids completed.
+    pub async fn complete_targets(&self, owner: &str, items: &[(Claimed, Option<ResultRow>)]) -> Result<Vec<i64>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut held = std::collections::HashSet::new();
+        for chunk in items.chunks(super::BATCH) {
+            let list = super::placeholders(self.backend, 1, chunk.len());
+            let sql = format!(
+                "UPDATE run_targets SET state = 'done', lease_owner = NULL, lease_until = NULL \
+                 WHERE lease_owner = {} AND state = 'leased' AND id IN {list} RETURNING id",
+                match self.backend {
+                    Backend::Postgres => format!("${}", chunk.len() + 1),
+                    Backend::Sqlite => "?".to_string(),
+                }
+            );
+            // SQLite's `?` binds in textual order: owner first; PostgreSQL's `$N` by number.
+            let mut q = sqlx::query(&sql);
+            if self.backend == Backend::Sqlite {
+                q = q.bind(owner.to_string());
+            }
+            for (c, _) in chunk {
+                q = q.bind(c.id);
+            }
+            if self.backend == Backend::Postgres {
+                q = q.bind(owner.to_string());
+            }
+            for r in q.fetch_all(&mut *tx).await.context("completing run targets")? {
+                held.insert(r.get::<i64, _>(0));
+            }
+        }
+        let mut by_run: std::collections::BTreeMap<i64, Vec<ResultRow>> = Default::default();
+        for (c, row) in items {
+            if let (true, Some(row)) = (held.contains(&c.id), row) {
+                by_run.entry(c.run_id).or_default().push(row.clone());
+            }
+        }
+        for (run_id, rows) in by_run {
+            insert_results(&mut *tx, self.backend, run_id, &rows).await?;
+        }
+        tx.commit().await?;
+        let mut ids: Vec<i64> = held.into_iter().collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Hands back every lease `owner` holds (on shutdown): the targets are pending again.
+    pub async fn release_leases(&self, owner: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'leased'",
+        )
+        .bind(owner.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Hands back every lease of every owner. Only for SQLite at start-up: one instance at a time,
+    /// so a lease still held was held by a process that is gone.
+    pub async fn release_all_leases(&self) -> Result<u64> {
+        let done = sqlx::query("UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased'")
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Queued runs still going, oldest first.
+    pub async fn queued_runs(&self) -> Result<Vec<QueuedRun>> {
+        let rows = sqlx::query("SELECT id, profile, probes, started_at FROM runs WHERE state = 'running' AND queued = 1 ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let started: String = r.get(3);
+                Ok(QueuedRun {
+                    id: r.get(0),
+                    profile: r.get(1),
+                    probes: r.get(2),
+                    started_at: clock::parse_stamp(&started).with_context(|| format!("stored started_at {started:?}"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The targets of a run that are done, and all of them.
+    pub async fn run_progress(&self, run_id: i64) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM run_targets WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// The earliest `not_before` of a target still pending, if any (when the next work is due).
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MIN(not_before) FROM run_targets WHERE state = 'pending'").fetch_one(&self.pool).await?;
+        Ok(row.get::<Option<String>, _>(0).and_then(|s| clock::parse_stamp(&s)))
+    }
+
+    /// Finishes a queued run whose every target is done: counts its stored results, decides
+    /// `completed` or `degraded` (at least `degraded_share` inconclusive), and moves it out of
+    /// `running`. Returns it only to the one caller whose update did that.
+    pub async fn try_finish_run(&self, run_id: i64, degraded_share: f64, now: DateTime<Utc>) -> Result<Option<Finished>> {
+        let open: i64 = sqlx::query("SELECT COUNT(*) FROM run_targets WHERE run_id = $1 AND state <> 'done'")
+            .bind(run_id)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        if open > 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(inconclusive), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN codes <> '' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM results WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let (checked, inconclusive, with_findings): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        let degraded = checked > 0 && inconclusive as f64 >= checked as f64 * degraded_share;
+        let state = if degraded { "degraded" } else { "completed" };
+        let note = degraded.then(|| format!("{inconclusive} of {checked} checks inconclusive"));
+        let done = sqlx::query(
+            "UPDATE runs SET state = $1, finished_at = $2, checked = $3, inconclusive = $4, with_findings = $5, note = $6 \
+             WHERE id = $7 AND state = 'running'",
+        )
+        .bind(state.to_string())
+        .bind(clock::stamp(now))
+        .bind(checked)
+        .bind(inconclusive)
+        .bind(with_findings)
+        .bind(note)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT profile, started_at FROM runs WHERE id = $1").bind(run_id).fetch_one(&self.pool).await?;
+        let started: String = row.get(1);
+        let seconds = clock::parse_stamp(&started).map(|s| (now - s).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
+        Ok(Some(Finished { id: run_id, profile: row.get(0), state: state.to_string(), checked, inconclusive, with_findings, seconds }))
+    }
+
+    /// Finished queued runs, finished before `before`, that were never applied to the tickets
+    /// (the instance that finished them died first), oldest first.
+    pub async fn unapplied_runs(&self, before: DateTime<Utc>) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT id FROM runs WHERE queued = 1 AND state IN ('completed', 'degraded') AND finished_at < $1 \
+             AND id NOT IN (SELECT run_id FROM ticket_runs) ORDER BY id",
+        )
+        .bind(clock::stamp(before))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// The latest finished run per profile: (profile, state, finished_at), for metrics.
+    pub async fn last_runs_by_profile(&self) -> Result<Vec<(String, String, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT profile, state, MAX(finished_at) FROM runs WHERE finished_at IS NOT NULL GROUP BY profile, state ORDER BY profile, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let at: Option<String> = r.get(2);
+                Some((r.get(0), r.get(1), clock::parse_stamp(&at?)?))
+            })
+            .collect())
+    }
+
+    /// Tickets by state, for metrics.
+    pub async fn ticket_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) FROM tickets GROUP BY state ORDER BY state").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::each_backend;
+    use chrono::Duration;
+
+    fn t0() -> DateTime<Utc> {
+        clock::parse_stamp("2026-10-09T02:00:00.000Z").unwrap()
+    }
+
+    fn spec(profile: &str, slot: DateTime<Utc>) -> RunSpec {
+        RunSpec { profile: profile.into(), probes: "dns,http,page".into(), slot }
+    }
+
+    fn targets(n: usize, at: DateTime<Utc>) -> Vec<QueuedTarget> {
+        (0..n)
+            .map(|i| QueuedTarget {
+                site_number: format!("京ICP备12345678号-{}", i + 1),
+                domain: format!("d{i}.example.cn"),
+                not_before: at + Duration::seconds(i as i64),
+            })
+            .collect()
+    }
+
+    fn result(c: &Claimed, inconclusive: bool) -> ResultRow {
+        ResultRow {
+            site_number: c.site_number.clone(),
+            domain: c.domain.clone(),
+            checked_at: t0(),
+            inconclusive,
+            http_status: Some(200),
+            final_url: None,
+            title: None,
+            codes: String::new(),
+            evidence: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn one_run_per_slot_and_none_while_the_previous_runs() {
+        for store in each_backend().await {
+            let first = store.enqueue_run(&spec("nightly", t0()), &targets(3, t0()), t0(), true).await.unwrap();
+            let Enqueued::Created(id) = first else { panic!("{first:?}") };
+            assert_eq!(store.enqueue_run(&spec("nightly", t0()), &targets(3, t0()), t0(), true).await.unwrap(), Enqueued::Exists(id));
+            let later = t0() + Duration::hours(1);
+            assert_eq!(store.enqueue_run(&spec("nightly", later), &targets(3, later), later, true).await.unwrap(), Enqueued::Busy(id));
+            assert!(matches!(store.enqueue_run(&spec("dns", t0()), &targets(1, t0()), t0(), true).await.unwrap(), Enqueued::Created(_)));
+            assert_eq!(store.run_progress(id).await.unwrap(), (0, 3));
+        }
+    }
+
+    #[tokio::test]
+    async fn claims_respect_not_before_leases_and_owners() {
+        for store in each_backend().await {
+            let Enqueued::Created(run) = store.enqueue_run(&spec("p", t0()), &targets(4, t0()), t0(), true).await.unwrap() else { panic!() };
+            let lease = Duration::seconds(30);
+            // At t0+1 s only the first two are due.
+            let a = store.claim_targets("a", 10, lease, t0() + Duration::seconds(1)).await.unwrap();
+            assert_eq!(a.iter().map(|c| c.domain.as_str()).collect::<Vec<_>>(), ["d0.example.cn", "d1.example.cn"]);
+            // Another owner gets only what is left.
+            let b = store.claim_targets("b", 10, lease, t0() + Duration::seconds(5)).await.unwrap();
+            assert_eq!(b.len(), 2);
+            assert!(b.iter().all(|c| !a.contains(c)));
+            // `a` completes one; `b` cannot complete `a`'s other one.
+            let done = store.complete_targets("a", &[(a[0].clone(), Some(result(&a[0], false)))]).await.unwrap();
+            assert_eq!(done, vec![a[0].id]);
+            assert!(store.complete_targets("b", &[(a[1].clone(), Some(result(&a[1], false)))]).await.unwrap().is_empty());
+            // `a` dies: after its lease expires, `b` claims its target and finishes everything.
+            assert!(store.claim_targets("b", 10, lease, t0() + Duration::seconds(20)).await.unwrap().is_empty());
+            assert_eq!(store.renew_leases("b", lease, t0() + Duration::seconds(20)).await.unwrap(), 2, "b keeps its own");
+            let again = store.claim_targets("b", 10, lease, t0() + Duration::seconds(40)).await.unwrap();
+            assert_eq!(again, vec![Claimed { run_id: run, ..a[1].clone() }]);
+            // The late result of the dead owner is dropped.
+            assert!(store.complete_targets("a", &[(a[1].clone(), Some(result(&a[1], false)))]).await.unwrap().is_empty());
+            assert!(store.try_finish_run(run, 0.5, t0()).await.unwrap().is_none(), "targets still open");
+            let mut items: Vec<_> = b.iter().map(|c| (c.clone(), Some(result(c, true)))).collect();
+            items.push((again[0].clone(), Some(result(&again[0], false))));
+            assert_eq!(store.complete_targets("b", &items).await.unwrap().len(), 3);
+            assert_eq!(store.run_progress(run).await.unwrap(), (4, 4));
+            let fin = store.try_finish_run(run, 0.5, t0() + Duration::seconds(50)).await.unwrap().unwrap_or_else(|| panic!("not finished on {:?}", store.backend()));
+            assert_eq!((fin.checked, fin.inconclusive, fin.state.as_str()), (4, 2, "degraded"));
+            assert!(store.try_finish_run(run, 0.5, t0()).await.unwrap().is_none(), "only one finisher");
+            assert_eq!(store.run_evidence(run).await.unwrap().len(), 4, "one result per target");
+            assert_eq!(store.unapplied_runs(t0() + Duration::hours(1)).await.unwrap(), vec![run]);
+        }
+    }
+
+    #[tokio::test]
+    async fn released_and_renewed_leases() {
+        for store in each_backend().await {
+            store.enqueue_run(&spec("p", t0()), &targets(2, t0()), t0(), true).await.unwrap();
+            let lease = Duration::seconds(10);
+            let a = store.claim_targets("a", 1, lease, t0()).await.unwrap();
+            assert_eq!(a.len(), 1);
+            assert_eq!(store.renew_leases("a", lease, t0() + Duration::seconds(8)).await.unwrap(), 1);
+            // Renewed at +8 s: still held at +15 s.
+            assert!(store.claim_targets("b", 5, lease, t0() + Duration::seconds(15)).await.unwrap().iter().all(|c| c.id != a[0].id));
+            assert_eq!(store.release_leases("a").await.unwrap(), 1);
+            assert_eq!(store.claim_targets("c", 5, lease, t0() + Duration::seconds(15)).await.unwrap().len(), 1);
+            assert_eq!(store.release_all_leases().await.unwrap(), 2);
+            assert_eq!(store.next_due().await.unwrap(), Some(t0()));
+        }
+    }
+}
