@@ -4,6 +4,7 @@
 //! [`import`] brings filings in; [`netclass`] tells what an address is; the probes in [`check`]
 //! turn a target into evidence and findings; [`scan`] runs them over filings and records the results.
 
+pub mod api;
 pub mod check;
 pub mod clock;
 pub mod config;

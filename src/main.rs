@@ -19,6 +19,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The daemon: scan profiles on their cron schedules, tickets, admin API and /metrics.
+    ///
+    /// Meant to run under systemd (Type=notify, see systemd/beiand.service). SIGHUP reloads the
+    /// config (a broken one is refused and the old one kept); SIGTERM finishes the checks in
+    /// flight (at most scan.drain_seconds) and exits 0. Several instances may share one
+    /// PostgreSQL database and split each run's work.
+    Run,
     /// Import filing records from CSV or JSON Lines (chosen by the file extension).
     Import {
         /// A .csv file with a header row, or a .jsonl file with one object per line.
@@ -117,6 +124,11 @@ fn load_config(flag: Option<&Path>) -> Result<Config> {
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let config = cli.config.as_deref();
     match cli.command {
+        Command::Run => {
+            beiand::clock::check_env()?;
+            beiand::daemon::run(&Config::locate(config)).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import { file, prune, strict } => {
             let cfg = load_config(config)?;
             let store = beiand::store::Store::open(&cfg.database.url, cfg.database.max_connections).await?;

@@ -105,6 +105,12 @@ impl ProbeSet {
         ProbeSet { dns: probes.contains(&Probe::Dns), http: probes.contains(&Probe::Http), page: probes.contains(&Probe::Page) }
     }
 
+    /// The inverse of [`ProbeSet::names`]: `dns,http` → DNS and HTTP only.
+    pub fn parse(names: &str) -> ProbeSet {
+        let has = |n: &str| names.split(',').any(|p| p.trim() == n);
+        ProbeSet { dns: has("dns"), http: has("http"), page: has("page") }
+    }
+
     pub fn names(&self) -> String {
         [(self.dns, "dns"), (self.http, "http"), (self.page, "page")]
             .iter()

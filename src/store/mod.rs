@@ -308,7 +308,7 @@ impl Store {
     /// Stores per-domain results, one transaction per batch.
     pub async fn record_results(&self, run_id: i64, results: &[ResultRow]) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        insert_results(&mut *conn, self.backend, run_id, results).await
+        insert_results(&mut conn, self.backend, run_id, results).await
     }
 
     /// Closes a run with its state and counts.
@@ -340,30 +340,20 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub async fn runs(&self, limit: i64) -> Result<Vec<Run>> {
-        let rows = sqlx::query(
-            "SELECT id, profile, probes, state, started_at, finished_at, targets, checked, inconclusive, with_findings, note \
-             FROM runs ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Run {
-                id: r.get(0),
-                profile: r.get(1),
-                probes: r.get(2),
-                state: r.get(3),
-                started_at: r.get(4),
-                finished_at: r.get(5),
-                targets: r.get(6),
-                checked: r.get(7),
-                inconclusive: r.get(8),
-                with_findings: r.get(9),
-                note: r.get(10),
-            })
-            .collect())
+        let sql = format!("SELECT {} FROM runs ORDER BY id DESC LIMIT $1", Self::RUN_COLUMNS);
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(run_from_row).collect())
     }
+
+    /// One run by id.
+    pub async fn run(&self, id: i64) -> Result<Option<Run>> {
+        let sql = format!("SELECT {} FROM runs WHERE id = $1", Self::RUN_COLUMNS);
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(run_from_row))
+    }
+
+    const RUN_COLUMNS: &'static str =
+        "id, profile, probes, state, started_at, finished_at, targets, checked, inconclusive, with_findings, note";
 
     /// The stored evidence JSON of a run's results, in domain order.
     pub async fn run_evidence(&self, run_id: i64) -> Result<Vec<String>> {
@@ -400,6 +390,22 @@ async fn insert_results(conn: &mut sqlx::AnyConnection, backend: Backend, run_id
         q.execute(&mut *conn).await.context("storing scan results")?;
     }
     Ok(())
+}
+
+fn run_from_row(r: &AnyRow) -> Run {
+    Run {
+        id: r.get(0),
+        profile: r.get(1),
+        probes: r.get(2),
+        state: r.get(3),
+        started_at: r.get(4),
+        finished_at: r.get(5),
+        targets: r.get(6),
+        checked: r.get(7),
+        inconclusive: r.get(8),
+        with_findings: r.get(9),
+        note: r.get(10),
+    }
 }
 
 fn filing_from_row(r: &AnyRow) -> Result<Filing> {

@@ -193,7 +193,7 @@ impl Store {
         for chunk in items.chunks(super::BATCH) {
             let list = super::placeholders(self.backend, 1, chunk.len());
             let sql = format!(
-                "UPDATE run_targets SET state = 'done', lease_owner = NULL, lease_until = NULL \
+                "UPDATE run_targets SET state = 'done', lease_until = NULL \
                  WHERE lease_owner = {} AND state = 'leased' AND id IN {list} RETURNING id",
                 match self.backend {
                     Backend::Postgres => format!("${}", chunk.len() + 1),
@@ -222,7 +222,7 @@ impl Store {
             }
         }
         for (run_id, rows) in by_run {
-            insert_results(&mut *tx, self.backend, run_id, &rows).await?;
+            insert_results(&mut tx, self.backend, run_id, &rows).await?;
         }
         tx.commit().await?;
         let mut ids: Vec<i64> = held.into_iter().collect();
@@ -232,6 +232,7 @@ impl Store {
 
     /// Hands back every lease `owner` holds (on shutdown): the targets are pending again.
     pub async fn release_leases(&self, owner: &str) -> Result<u64> {
+        // (A done target keeps its owner: who checked it.)
         let done = sqlx::query(
             "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'leased'",
         )

@@ -94,11 +94,11 @@ pub enum TicketsCommand {
     },
 }
 
-fn parse_state(s: &str) -> Result<State, String> {
+pub(crate) fn parse_state(s: &str) -> Result<State, String> {
     State::parse(s).ok_or_else(|| format!("unknown state {s:?}: expected open, overdue, resolved, closed or superseded"))
 }
 
-fn parse_code(s: &str) -> Result<Code, String> {
+pub(crate) fn parse_code(s: &str) -> Result<Code, String> {
     match Code::parse(s) {
         Some(c) if c.is_customer_problem() => Ok(c),
         Some(c) => Err(format!("{c} never opens a ticket")),
@@ -107,7 +107,7 @@ fn parse_code(s: &str) -> Result<Code, String> {
 }
 
 /// A subject number from a subject or website number: `京ICP备12345678号-3` → `京ICP备12345678号`.
-fn subject_of(n: &str) -> String {
+pub(crate) fn subject_of(n: &str) -> String {
     let n = n.trim();
     match n.rsplit_once('-') {
         Some((head, tail)) if head.ends_with('号') && !tail.is_empty() && tail.chars().all(|c| c.is_ascii_digit()) => head.to_string(),
