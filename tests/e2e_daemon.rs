@@ -4,8 +4,9 @@
 //!   bad site; READY=1 and STOPPING=1 reach a notify socket; a broken config on SIGHUP is refused
 //!   and the old one keeps working, a good one takes effect; SIGTERM exits 0 with nothing leased;
 //!   the admin API answers 401 without the token and serves Prometheus text with it;
-//! - on SQLite: `kill -9` in the middle of a run, then a restart, finishes that run with exactly
-//!   one result per domain and no duplicated ticket;
+//! - on SQLite: SIGTERM in the middle of a run hands the unfinished domains back and exits 0;
+//!   `kill -9` in the middle of a run, then a restart, finishes that run with exactly one result
+//!   per domain and no duplicated ticket;
 //! - on PostgreSQL: two instances share one run, each domain checked once, and the work of an
 //!   instance killed mid-run is finished by the other.
 
@@ -104,7 +105,8 @@ impl Daemon {
             cmd.env("BEIAND_NOW", now);
         }
         if let Some(sock) = notify {
-            cmd.env("NOTIFY_SOCKET", sock);
+            // As systemd with WatchdogSec=2s would: pings expected every second.
+            cmd.env("NOTIFY_SOCKET", sock).env("WATCHDOG_USEC", "2000000");
         }
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let child = cmd.stdout(Stdio::null()).stderr(file).spawn().unwrap();
@@ -211,14 +213,23 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
 
     let sock_path = w.path().join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    // Read the notifications as systemd would, all along.
+    let notes = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reader = {
+        let (notes, reading) = (notes.clone(), reading.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while reading.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(n) = sock.recv(&mut buf) {
+                    notes.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        })
+    };
     let mut d = Daemon::start(&s.config, w.path().join("daemon.log"), None, Some(&sock_path));
-    let mut notes = String::new();
-    let mut buf = [0u8; 4096];
-    while !notes.contains("READY=1") {
-        let n = sock.recv(&mut buf).unwrap_or_else(|e| panic!("no READY=1 ({e}); log:\n{}", d.log()));
-        notes.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    wait_for("READY=1", Duration::from_secs(30), || notes.lock().unwrap().contains("READY=1").then_some(()));
 
     // Runs appear and the bad site is ticketed exactly once, however many runs see it.
     let db = &s.db;
@@ -267,12 +278,13 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
     // SIGTERM: exit 0, STOPPING=1, nothing left leased, no run left half-applied.
     d.signal("TERM");
     assert_eq!(d.wait_exit(Duration::from_secs(20)), Some(0), "log:\n{}", d.log());
-    sock.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
-    while let Ok(n) = sock.recv(&mut buf) {
-        notes.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    std::thread::sleep(Duration::from_millis(300));
+    reading.store(false, std::sync::atomic::Ordering::Relaxed);
+    reader.join().unwrap();
+    let notes = notes.lock().unwrap().clone();
     assert!(notes.contains("STOPPING=1"), "{notes}");
     assert!(notes.contains("STATUS="), "{notes}");
+    assert!(notes.contains("WATCHDOG=1"), "{notes}");
     assert_eq!(count(db, "SELECT COUNT(*) FROM run_targets WHERE state = 'leased'"), 0);
     assert_eq!(
         count(db, "SELECT COUNT(*) FROM runs WHERE state = 'completed' AND id NOT IN (SELECT run_id FROM ticket_runs)"),
@@ -287,36 +299,57 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
 const BEFORE_TWO: &str = "2026-10-09T01:59:58+08:00";
 const NIGHTLY: &str = "[[schedule]]\nname = \"nightly\"\ncron = \"0 0 2 * * *\"\nselect = \"active\"\nspread_seconds = 0\n";
 
+fn done_in(db: &str, run: i64) -> i64 {
+    count(db, &format!("SELECT COUNT(*) FROM run_targets WHERE run_id = {run} AND state = 'done'"))
+}
+
 #[test]
-fn kill_9_mid_run_then_restart_finishes_the_run() {
+fn sigterm_and_kill_9_mid_run_then_restarts_finish_the_run() {
     let n = 40;
     let w = world(n, &["127.10.0.1"]);
-    // One address at 10 fetches/s: the run takes about four seconds.
-    let s = setup(&w, "crash", "sqlite://crash.db", "per_address_rate = 10\nper_address_burst = 1\nconcurrency = 8\nlease_seconds = 3", NIGHTLY);
+    // One address at 10 fetches/s: the run takes about four seconds of checking.
+    let s = setup(
+        &w,
+        "crash",
+        "sqlite://crash.db",
+        "per_address_rate = 10\nper_address_burst = 1\nconcurrency = 4\nlease_seconds = 3\ndrain_seconds = 5",
+        NIGHTLY,
+    );
     std::fs::write(w.path().join("filings.csv"), filings_csv(n)).unwrap();
     cli(&s.config, &["import", w.path().join("filings.csv").to_str().unwrap()]);
     let db = &s.db;
+    let log = w.path().join("crash.log");
+    let all = (n + 1) as i64;
 
-    let mut d = Daemon::start(&s.config, w.path().join("crash.log"), Some(BEFORE_TWO), None);
+    // 1. SIGTERM mid-run: checks in flight finish, the rest goes back to the queue, exit 0.
+    let mut d = Daemon::start(&s.config, log.clone(), Some(BEFORE_TWO), None);
     let run: i64 = wait_for("the nightly run to start", Duration::from_secs(20), || {
         query(db, "SELECT id FROM runs WHERE profile = 'nightly'").first().map(|r| r[0].parse().unwrap())
     });
-    wait_for("some progress", Duration::from_secs(20), || {
-        (count(db, &format!("SELECT COUNT(*) FROM run_targets WHERE run_id = {run} AND state = 'done'")) >= 8).then_some(())
-    });
-    d.signal("KILL");
-    d.wait_exit(Duration::from_secs(5));
-    let done = count(db, &format!("SELECT COUNT(*) FROM run_targets WHERE run_id = {run} AND state = 'done'"));
-    assert!(done < (n + 1) as i64, "killed mid-run ({done} done); log:\n{}", d.log());
+    wait_for("some progress", Duration::from_secs(20), || (done_in(db, run) >= 5).then_some(()));
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(15)), Some(0), "{}", d.log());
+    let done = done_in(db, run);
+    assert!(done < all, "stopped mid-run ({done} done)");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM run_targets WHERE state = 'leased'"), 0, "nothing left leased");
+    assert_eq!(count(db, &format!("SELECT COUNT(*) FROM results WHERE run_id = {run}")), done, "a result for each done domain only");
     assert_eq!(query(db, &format!("SELECT state FROM runs WHERE id = {run}"))[0][0], "running");
 
-    // Restarted at the same instant: the interrupted run is finished, not queued again.
-    let d2 = Daemon::start(&s.config, w.path().join("crash.log"), Some(BEFORE_TWO), None);
+    // 2. Restarted at the same instant, then killed -9 mid-run.
+    let mut d = Daemon::start(&s.config, log.clone(), Some(BEFORE_TWO), None);
+    wait_for("more progress", Duration::from_secs(20), || (done_in(db, run) >= done + 5).then_some(()));
+    d.signal("KILL");
+    d.wait_exit(Duration::from_secs(5));
+    let done = done_in(db, run);
+    assert!(done < all, "killed mid-run ({done} done); log:\n{}", d.log());
+    assert_eq!(query(db, &format!("SELECT state FROM runs WHERE id = {run}"))[0][0], "running");
+
+    // 3. Restarted again: the interrupted run is finished, not queued a second time.
+    let d = Daemon::start(&s.config, log, Some(BEFORE_TWO), None);
     wait_for("the interrupted run to finish", Duration::from_secs(40), || {
         (query(db, &format!("SELECT state FROM runs WHERE id = {run}"))[0][0] == "completed").then_some(())
     });
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(d2.log().contains("resuming run"), "{}", d2.log());
+    assert!(d.log().contains("resuming run"), "{}", d.log());
     assert_eq!(count(db, "SELECT COUNT(*) FROM runs WHERE profile = 'nightly'"), 1, "one run for the instant");
     assert_each_domain_once(db, run);
     wait_for("the run applied to the tickets", Duration::from_secs(10), || {
