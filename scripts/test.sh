@@ -26,6 +26,17 @@ for svc in nsd nginx; do
 done
 export PATH="$PATH:/usr/sbin:/sbin"
 
+# promtool validates /metrics. Only the binary is needed, not a Prometheus server: unpack it
+# from the Debian package instead of installing (and starting) the service.
+if ! command -v promtool >/dev/null 2>&1; then
+    say "unpacking promtool from Debian's prometheus package"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; })
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+    install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$tmp"
+fi
+
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true

@@ -203,6 +203,26 @@ fn http(listen: &str, path: &str, token: Option<&str>) -> (u16, String, String) 
     (status, head.to_string(), body.to_string())
 }
 
+/// `promtool check metrics` (scripts/test.sh unpacks it from Debian's prometheus package).
+fn promtool_accepts(body: &str) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (scripts/test.sh installs it)");
+    child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool rejects /metrics:\n{}{}\n{body}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn daemon_schedules_reloads_serves_and_stops_cleanly() {
     let w = world(6, &["127.10.0.1", "127.10.0.2"]);
@@ -256,6 +276,7 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
     assert!(body.contains("# TYPE beiand_checks_total counter"), "{body}");
     assert!(body.contains("beiand_tickets{state=\"open\"} 1"), "{body}");
     assert!(body.contains("beiand_last_run_timestamp_seconds{profile=\"fast\",state=\"completed\"}"), "{body}");
+    promtool_accepts(&body);
 
     // A broken config on SIGHUP is refused; the old schedule keeps running.
     let good = std::fs::read_to_string(&s.config).unwrap();
