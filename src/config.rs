@@ -45,11 +45,15 @@ pub struct Database {
     pub url: String,
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// `beiand run` deletes the per-domain results (evidence) of runs finished more than this
+    /// many days ago; runs, tickets and their history are kept. 0 keeps everything.
+    #[serde(default = "default_keep_days")]
+    pub keep_days: u32,
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Database { url: "sqlite://data/beiand.db".into(), max_connections: default_max_connections() }
+        Database { url: "sqlite://data/beiand.db".into(), max_connections: default_max_connections(), keep_days: default_keep_days() }
     }
 }
 
@@ -283,6 +287,9 @@ fn all_probes() -> Vec<Probe> {
 fn default_max_connections() -> u32 {
     8
 }
+fn default_keep_days() -> u32 {
+    90
+}
 fn default_dns_timeout() -> u64 {
     2000
 }
@@ -411,6 +418,15 @@ impl Config {
         }
         if self.scan.per_address_burst == 0 {
             bail!("key scan.per_address_burst: must be at least 1");
+        }
+        let longest_confirm = Code::ALL.iter().filter(|c| c.is_customer_problem()).map(|c| self.confirm_rule(*c).1).max().unwrap_or(0);
+        let needed_hours = u64::from(longest_confirm) + 24 * crate::ticket::engine::LOOKBACK_SLACK_DAYS as u64;
+        if self.database.keep_days > 0 && u64::from(self.database.keep_days) * 24 < needed_hours {
+            bail!(
+                "key database.keep_days: {} days would delete results the tickets still read (at least {} days with confirmation windows up to {longest_confirm} h)",
+                self.database.keep_days,
+                needed_hours.div_ceil(24)
+            );
         }
         if self.scan.lease_seconds < 3 {
             bail!("key scan.lease_seconds: must be at least 3 (leases are renewed every third of it)");

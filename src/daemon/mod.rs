@@ -194,8 +194,8 @@ async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut rel
     }
 }
 
-/// Watchdog pings and status lines, the periodic ticket sweep, and catching up on runs whose
-/// finisher died.
+/// Watchdog pings and status lines; every few minutes the ticket sweep, catching up on runs
+/// whose finisher died, and deleting results past `database.keep_days`.
 async fn upkeep(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let watchdog = notify::watchdog_interval();
     let tick = watchdog.map(|w| w / 2).unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
@@ -214,6 +214,14 @@ async fn upkeep(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             last_sweep = Some(std::time::Instant::now());
             worker::catch_up(&shared).await;
             let cfg = shared.config();
+            if cfg.database.keep_days > 0 {
+                let before = clock::now() - chrono::Duration::days(i64::from(cfg.database.keep_days));
+                match shared.store.prune_results(before).await {
+                    Ok(0) => {}
+                    Ok(n) => info!("deleted {n} results of runs finished before {}", clock::stamp(before)),
+                    Err(e) => warn!("cannot delete old results: {e:#}"),
+                }
+            }
             if let Err(e) = crate::ticket::sweep(&shared.store, &cfg, clock::now()).await {
                 warn!("ticket sweep failed: {e:#}");
             }

@@ -37,7 +37,7 @@ const BATCH: usize = 500;
 
 /// History read back beyond the longest confirmation window, so that sparse scans still find
 /// enough observations.
-const LOOKBACK_SLACK_DAYS: i64 = 30;
+pub const LOOKBACK_SLACK_DAYS: i64 = 30;
 
 /// What applying a run (or a sweep) changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
