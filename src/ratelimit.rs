@@ -32,22 +32,33 @@ impl AddressLimiter {
 
     /// How long a fetch to `ip` must wait from `now`; reserves its slot.
     pub fn reserve(&self, ip: IpAddr, now: Instant) -> Duration {
-        let Some(interval) = self.interval else { return Duration::ZERO };
+        self.reserve_within(ip, now, None).unwrap_or_else(|wait| wait)
+    }
+
+    /// Like [`AddressLimiter::reserve`], but when the wait would exceed `max`, reserves nothing
+    /// and returns the wait as the error.
+    pub fn reserve_within(&self, ip: IpAddr, now: Instant, max: Option<Duration>) -> Result<Duration, Duration> {
+        let Some(interval) = self.interval else { return Ok(Duration::ZERO) };
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         if next.len() >= PRUNE_AT {
             next.retain(|_, t| *t > now);
         }
         let tat = next.get(&ip).copied().filter(|t| *t > now).unwrap_or(now);
+        let wait = (tat.checked_sub(self.slack).unwrap_or(now)).saturating_duration_since(now);
+        if max.is_some_and(|max| wait > max) {
+            return Err(wait);
+        }
         next.insert(ip, tat + interval);
-        (tat.checked_sub(self.slack).unwrap_or(now)).saturating_duration_since(now)
+        Ok(wait)
     }
 
-    /// Waits for `ip`'s turn.
-    pub async fn wait(&self, ip: IpAddr) {
-        let d = self.reserve(ip, Instant::now());
+    /// Waits for `ip`'s turn, unless it is further away than `max`: then returns how far.
+    pub async fn wait_within(&self, ip: IpAddr, max: Option<Duration>) -> Result<(), Duration> {
+        let d = self.reserve_within(ip, Instant::now(), max)?;
         if !d.is_zero() {
             tokio::time::sleep(d).await;
         }
+        Ok(())
     }
 }
 
@@ -67,6 +78,17 @@ mod tests {
         assert_eq!(l.reserve(B, t), Duration::ZERO, "another address has its own budget");
         // After a quiet second the burst is available again.
         assert_eq!(l.reserve(A, t + Duration::from_secs(2)), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_bounded_wait_reserves_nothing_when_too_long() {
+        let l = AddressLimiter::new(10.0, 1);
+        let t = Instant::now();
+        let max = Some(Duration::from_millis(150));
+        assert_eq!(l.reserve_within(A, t, max), Ok(Duration::ZERO));
+        assert_eq!(l.reserve_within(A, t, max), Ok(Duration::from_millis(100)));
+        assert_eq!(l.reserve_within(A, t, max), Err(Duration::from_millis(200)));
+        assert_eq!(l.reserve_within(A, t, max), Err(Duration::from_millis(200)), "the refused slot was not taken");
     }
 
     #[test]

@@ -220,12 +220,22 @@ impl Scanner {
 
     /// Checks one domain of one filing, and counts it in the metrics.
     pub async fn check(&self, target: &Target, probes: ProbeSet) -> DomainCheck {
-        let check = self.check_inner(target, probes).await;
-        crate::metrics::record_check(&check);
-        check
+        match self.check_within(target, probes, None).await {
+            Ok(check) => check,
+            Err(_) => unreachable!("an unbounded wait is never deferred"),
+        }
     }
 
-    async fn check_inner(&self, target: &Target, probes: ProbeSet) -> DomainCheck {
+    /// Like [`Scanner::check`], but when the per-address limit would make the fetch wait longer
+    /// than `max_wait`, gives up at once and says how long the wait would be (the daemon then
+    /// puts the domain back in the queue for later instead of holding a slot while it sleeps).
+    pub async fn check_within(&self, target: &Target, probes: ProbeSet, max_wait: Option<std::time::Duration>) -> Result<DomainCheck, std::time::Duration> {
+        let check = self.check_inner(target, probes, max_wait).await?;
+        crate::metrics::record_check(&check);
+        Ok(check)
+    }
+
+    async fn check_inner(&self, target: &Target, probes: ProbeSet, max_wait: Option<std::time::Duration>) -> Result<DomainCheck, std::time::Duration> {
         let started = Instant::now();
         let filing = &target.filing;
         let active = filing.status == FilingStatus::Active;
@@ -255,7 +265,7 @@ impl Scanner {
             check.inconclusive = true;
             check.findings.push(Finding::new(Code::ScanInconclusive, format!("DNS: {reason}")));
             check.elapsed_ms = started.elapsed().as_millis() as u64;
-            return check;
+            return Ok(check);
         }
         let (ips, dns_findings) = classify_addresses(filing, &answer, &self.classifier);
         if active && probes.dns {
@@ -265,10 +275,13 @@ impl Scanner {
         check.ips = ips;
 
         if (probes.http || probes.page) && !in_region.is_empty() {
-            let http_started = Instant::now();
+            let mut http_us = 0;
             for ip in &in_region {
-                self.limiter.wait(*ip).await;
-                match self.http.fetch_homepage(&target.domain, *ip).await {
+                self.limiter.wait_within(*ip, max_wait).await?;
+                let fetch_started = Instant::now();
+                let fetched = self.http.fetch_homepage(&target.domain, *ip).await;
+                http_us += fetch_started.elapsed().as_micros() as u64;
+                match fetched {
                     Ok(page) => {
                         check.page = Some(page);
                         break;
@@ -292,7 +305,7 @@ impl Scanner {
                 }
                 None => {}
             }
-            check.timings.http_us = http_started.elapsed().as_micros() as u64;
+            check.timings.http_us = http_us;
         }
 
         if let Some(page) = &check.page {
@@ -328,7 +341,7 @@ impl Scanner {
             }
         }
         check.elapsed_ms = started.elapsed().as_millis() as u64;
-        check
+        Ok(check)
     }
 }
 

@@ -1,8 +1,11 @@
 -- The daemon's work queue: a scheduled run owns one row per (filing, domain) to check. Instances
 -- claim rows by lease; a lease that is not renewed expires and the row is claimed again, so the
 -- work of an instance that died is finished by another (or by itself after a restart).
-ALTER TABLE runs ADD COLUMN slot TEXT;         -- the cron instant a scheduled run is for (NULL: manual)
+ALTER TABLE runs ADD COLUMN slot TEXT;         -- queued runs: the cron instant, or the request time (API); NULL for `beiand scan`
 ALTER TABLE runs ADD COLUMN queued INTEGER NOT NULL DEFAULT 0; -- 1: checked through run_targets
+-- Who applies a finished queued run to the tickets, since when (taken over when stale).
+ALTER TABLE runs ADD COLUMN apply_owner TEXT;
+ALTER TABLE runs ADD COLUMN apply_at TEXT;
 -- One run per profile and cron instant, however many instances fire it (NULL slots never clash).
 CREATE UNIQUE INDEX runs_profile_slot ON runs (profile, slot);
 CREATE INDEX runs_state ON runs (state);

@@ -29,8 +29,11 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 const RUNS_DEFAULT: i64 = 20;
 const RUNS_MAX: i64 = 1000;
-/// The largest `limit` of `/api/filings` (without one, every filing is listed).
-const FILINGS_MAX: i64 = 1_000_000;
+/// The page size of `/api/filings` and of the results of `/api/runs/{id}` without `limit`.
+const PAGE_DEFAULT: i64 = 1000;
+/// The largest `limit` of `/api/filings` and of `/api/runs/{id}?results=true`: one page is read
+/// into memory whole (a run's evidence is a few KB a domain).
+const PAGE_MAX: i64 = 10_000;
 
 /// Attempts at a free (profile, slot) for an API run before giving up (see [`scan`]).
 const SLOT_ATTEMPTS: i64 = 100;
@@ -54,6 +57,17 @@ fn limit(v: &Option<String>, default: Option<i64>, max: i64) -> ApiResult<Option
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
             _ => Err(ApiError::bad_request(format!("limit: expected a whole number from 1 to {max}, got {s:?}"))),
+        },
+    }
+}
+
+/// The `offset` of a paged list: rows skipped, 0 when absent.
+fn offset(v: &Option<String>) -> ApiResult<i64> {
+    match given(v) {
+        None => Ok(0),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(n),
+            _ => Err(ApiError::bad_request(format!("offset: expected a whole number, 0 or more, got {s:?}"))),
         },
     }
 }
@@ -92,9 +106,12 @@ pub struct FilingsQuery {
     status: Option<String>,
     domain: Option<String>,
     limit: Option<String>,
+    offset: Option<String>,
 }
 
-/// Filings not removed, by site number; `X-Total-Count` is the number before `limit`.
+/// Filings not removed, by site number, one page of them: `limit` (default [`PAGE_DEFAULT`],
+/// at most [`PAGE_MAX`]) from `offset` (default 0). `X-Total-Count` is the number matching the
+/// filters before paging.
 pub async fn filings(State(shared): Shr, QueryParams(q): QueryParams<FilingsQuery>) -> ApiResult<Response> {
     let status = match given(&q.status) {
         None => None,
@@ -102,20 +119,12 @@ pub async fn filings(State(shared): Shr, QueryParams(q): QueryParams<FilingsQuer
             ApiError::bad_request(format!("unknown status {s:?}: expected active, access_cancelled or deregistered"))
         })?),
     };
-    let limit = limit(&q.limit, None, FILINGS_MAX)?;
-    let mut list = match given(&q.domain) {
-        Some(d) => shared.store.filings_by_domain(d.trim_end_matches('.')).await?,
-        None => shared.store.filings(crate::store::FilingSelect::All).await?,
-    };
-    if let Some(s) = status {
-        list.retain(|f| f.status == s);
-    }
-    let total = list.len();
-    if let Some(n) = limit {
-        list.truncate(usize::try_from(n).unwrap_or(usize::MAX));
-    }
-    let mut resp = Json(list).into_response();
-    resp.headers_mut().insert("x-total-count", HeaderValue::from(total));
+    let limit = limit(&q.limit, Some(PAGE_DEFAULT), PAGE_MAX)?.unwrap_or(PAGE_DEFAULT);
+    let offset = offset(&q.offset)?;
+    let domain = given(&q.domain).map(|d| d.trim_end_matches('.'));
+    let page = shared.store.filings_page(status, domain, limit, offset).await?;
+    let mut resp = Json(page.items).into_response();
+    resp.headers_mut().insert("x-total-count", HeaderValue::from(page.total));
     Ok(resp)
 }
 
@@ -284,13 +293,22 @@ pub async fn runs(State(shared): Shr, QueryParams(q): QueryParams<RunsQuery>) ->
 #[serde(deny_unknown_fields)]
 pub struct RunQuery {
     results: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// The run, `progress: {done, total}` of its queued targets (for a run not made through the
-/// queue, such as `beiand scan`, its checked and target counts), and with `results=true` the
-/// stored evidence of each checked domain.
+/// queue, such as `beiand scan`, its checked and target counts), and with `results=true` one
+/// page of the stored evidence of its checked domains, by domain then site number: `limit`
+/// (default [`PAGE_DEFAULT`], at most [`PAGE_MAX`]) from `offset` (default 0), with
+/// `results_total`, the number of stored results of the run.
 pub async fn run(State(shared): Shr, PathParam(id): PathParam<i64>, QueryParams(q): QueryParams<RunQuery>) -> ApiResult<Json<Value>> {
     let with_results = flag("results", &q.results)?;
+    let limit = limit(&q.limit, Some(PAGE_DEFAULT), PAGE_MAX)?.unwrap_or(PAGE_DEFAULT);
+    let offset = offset(&q.offset)?;
+    if !with_results && (given(&q.limit).is_some() || given(&q.offset).is_some()) {
+        return Err(ApiError::bad_request("limit and offset page the results: give results=true with them"));
+    }
     let run = shared.store.run(id).await?.ok_or_else(|| ApiError::not_found(format!("no run #{id}")))?;
     let (done, total) = match shared.store.run_progress(id).await? {
         (_, 0) if run.targets > 0 => (run.checked.min(run.targets), run.targets),
@@ -299,15 +317,15 @@ pub async fn run(State(shared): Shr, PathParam(id): PathParam<i64>, QueryParams(
     let mut v = serde_json::to_value(&run).context("run as JSON")?;
     v["progress"] = json!({"done": done, "total": total});
     if with_results {
-        let results: Vec<Value> = shared
-            .store
-            .run_evidence(id)
-            .await?
+        let page = shared.store.run_evidence_page(id, limit, offset).await?;
+        let results: Vec<Value> = page
+            .items
             .into_iter()
             // Evidence is stored as JSON; should one not parse, it is shown as the text it is.
             .map(|e| serde_json::from_str(&e).unwrap_or(Value::String(e)))
             .collect();
         v["results"] = Value::Array(results);
+        v["results_total"] = json!(page.total);
     }
     Ok(Json(v))
 }

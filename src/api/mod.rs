@@ -6,6 +6,14 @@
 //! authenticated path. Every answer but `/metrics` is JSON, errors included: `{"error": "…"}`.
 //! The ticket JSON is the one `beiand tickets … --json` prints (design §4.4), and ticket reads and
 //! actions bring the tickets up to date first ([`crate::ticket::sweep`]), as the CLI does.
+//!
+//! The two lists that grow with the register are paged, so that no request reads more than one
+//! page into memory: `GET /api/filings` (by site number) and the `results=true` evidence of
+//! `GET /api/runs/{id}` (by domain, then site number) take `limit` (default 1000, at most 10000;
+//! a larger one is a 400) and `offset` (rows skipped, default 0; past the end, an empty list);
+//! on a run they are a 400 without `results=true`.
+//! The number matching before paging is the `X-Total-Count` header of the filings and the
+//! `results_total` field next to `results` of a run. Paging and counting are done in SQL.
 
 mod handlers;
 #[cfg(test)]

@@ -256,7 +256,15 @@ async fn filings_are_listed_filtered_and_found_by_encoded_site_number() {
     assert_eq!(a.json().as_array().unwrap().len(), 1);
     assert_eq!(a.headers.get("x-total-count").unwrap(), "3");
 
-    for (q, needle) in [("status=closed", "\"closed\""), ("limit=abc", "\"abc\""), ("limit=0", "\"0\""), ("colour=red", "colour")] {
+    for (q, needle) in [
+        ("status=closed", "\"closed\""),
+        ("limit=abc", "\"abc\""),
+        ("limit=0", "\"0\""),
+        ("limit=10001", "from 1 to 10000"),
+        ("offset=-1", "offset: expected a whole number, 0 or more, got \"-1\""),
+        ("offset=x", "\"x\""),
+        ("colour=red", "colour"),
+    ] {
         let a = f.get(&format!("/api/filings?{q}")).await;
         assert_eq!(a.status, 400, "{q}: {}", a.text);
         assert!(a.error().contains(needle), "{q}: {}", a.text);
@@ -467,6 +475,7 @@ async fn scan_scenario(db: Db) {
     assert!(a.json().get("results").is_none());
     let a = f.get(&format!("/api/runs/{two}?results=true")).await;
     assert_eq!(a.json()["results"], json!([]));
+    assert_eq!(a.json()["results_total"], 0);
     let a = f.get("/api/runs/9999").await;
     assert_eq!((a.status, a.error()), (404, "no run #9999".to_string()));
     f.stop().await;
@@ -507,11 +516,102 @@ async fn a_run_shows_its_stored_results_as_json() {
     let v = a.json();
     assert_eq!(v["state"], "completed");
     assert_eq!(v["results"], json!([evidence]));
+    assert_eq!(v["results_total"], 1);
     // Not a queued run: progress comes from the run's own counts.
     assert_eq!(v["progress"], json!({"done": 1, "total": 1}));
     // Website text is served as JSON, never as HTML.
     assert!(a.headers.get(CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("application/json"));
     f.stop().await;
+}
+
+/// Filings and a run's results page by `limit` and `offset`, with the total before paging.
+async fn paging_scenario(db: Db) {
+    let f = fixture(db, true).await;
+    let sites = |a: &Answer| -> Vec<String> {
+        a.json().as_array().unwrap().iter().map(|f| f["site_number"].as_str().unwrap().to_string()).collect()
+    };
+    let total = |a: &Answer| a.headers.get("x-total-count").unwrap().to_str().unwrap().to_string();
+
+    let all = f.get("/api/filings").await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let order = sites(&all);
+    assert_eq!(order.len(), 3);
+    let a = f.get("/api/filings?limit=2&offset=1").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!((sites(&a), total(&a)), (order[1..].to_vec(), "3".to_string()));
+    let a = f.get("/api/filings?offset=2").await;
+    assert_eq!((sites(&a), total(&a)), (order[2..].to_vec(), "3".to_string()));
+    for q in ["offset=3", "offset=1000000&limit=10000", "status=active&offset=2"] {
+        let a = f.get(&format!("/api/filings?{q}")).await;
+        assert_eq!(a.status, 200, "{q}: {}", a.text);
+        assert_eq!(a.json(), json!([]), "{q}: past the end");
+    }
+    let a = f.get("/api/filings?status=active&offset=2").await;
+    assert_eq!(total(&a), "2", "the total counts the filtered filings");
+    let a = f.get("/api/filings?status=active&limit=1&offset=1").await;
+    assert_eq!((sites(&a), total(&a)), (vec![SITE_C.to_string()], "2".to_string()));
+    let a = f.get("/api/filings?domain=a.example.cn&offset=1").await;
+    assert_eq!((a.json(), total(&a)), (json!([]), "1".to_string()));
+    let a = f.get("/api/filings?limit=10000").await;
+    assert_eq!(sites(&a), order);
+    let a = f.get("/api/filings?limit=10001").await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert_eq!(a.error(), "limit: expected a whole number from 1 to 10000, got \"10001\"");
+
+    let store = &f.shared.store;
+    let now = clock::now();
+    let id = store.start_run("manual", "dns,http,page", 3, now).await.unwrap();
+    let row = |site: &str, domain: &str| ResultRow {
+        site_number: site.into(),
+        domain: domain.into(),
+        checked_at: now,
+        inconclusive: false,
+        http_status: None,
+        final_url: None,
+        title: None,
+        codes: String::new(),
+        evidence: json!({"site_number": site, "domain": domain}).to_string(),
+    };
+    let rows = [row(SITE_C, "c.example.cn"), row(SITE_A, "www.a.example.cn"), row(SITE_A, "a.example.cn")];
+    store.record_results(id, &rows).await.unwrap();
+    store.finish_run(id, "completed", 3, 0, 0, None, now).await.unwrap();
+    let domains = |a: &Answer| -> Vec<String> {
+        a.json()["results"].as_array().unwrap().iter().map(|r| r["domain"].as_str().unwrap().to_string()).collect()
+    };
+    let a = f.get(&format!("/api/runs/{id}?results=true")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(domains(&a), ["a.example.cn", "c.example.cn", "www.a.example.cn"]);
+    assert_eq!(a.json()["results_total"], 3);
+    let a = f.get(&format!("/api/runs/{id}?results=true&limit=2&offset=1")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(domains(&a), ["c.example.cn", "www.a.example.cn"]);
+    assert_eq!(a.json()["results_total"], 3);
+    assert_eq!(a.json()["state"], "completed", "the run is there on every page");
+    let a = f.get(&format!("/api/runs/{id}?results=true&offset=3")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!((a.json()["results"].clone(), a.json()["results_total"].clone()), (json!([]), json!(3)));
+    for (q, needle) in [
+        ("results=true&limit=10001", "limit: expected a whole number from 1 to 10000, got \"10001\""),
+        ("results=true&limit=0", "from 1 to 10000"),
+        ("results=true&offset=-5", "offset: expected a whole number, 0 or more, got \"-5\""),
+        ("limit=2", "give results=true"),
+        ("results=false&offset=1", "give results=true"),
+    ] {
+        let a = f.get(&format!("/api/runs/{id}?{q}")).await;
+        assert_eq!(a.status, 400, "{q}: {}", a.text);
+        assert!(a.error().contains(needle), "{q}: {}", a.text);
+    }
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn filings_and_run_results_are_paged_sqlite() {
+    paging_scenario(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn filings_and_run_results_are_paged_postgres() {
+    paging_scenario(Db::Postgres).await;
 }
 
 #[tokio::test]

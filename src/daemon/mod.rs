@@ -35,19 +35,32 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-/// How often the tickets are swept (overdue, escalation) and lost applications caught up.
-const SWEEP_EVERY: Duration = Duration::from_secs(300);
+/// How often the tickets are swept (overdue, escalation), lost applications caught up and old
+/// results deleted.
+const UPKEEP_EVERY: Duration = Duration::from_secs(300);
+/// A firing missed by at most this much when the daemon starts is still honoured.
+const START_GRACE: chrono::Duration = chrono::Duration::minutes(10);
+/// Tries to queue a firing before it is given up (the database may be briefly unavailable).
+const ENQUEUE_TRIES: u32 = 5;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: &Path) -> Result<()> {
+    // Signals first: a reload sent right after start must not kill the process.
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     clock::advance();
     let cfg = Config::load(config_path)?;
+    let live = Live::build(cfg.clone()).with_context(|| format!("{}", config_path.display()))?;
+    let _lock = single_instance_lock(&cfg)?;
+    let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+        .await
+        .with_context(|| format!("key server.listen: cannot listen on {}", cfg.server.listen))?;
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
     crate::metrics::install()?;
-    let live = Live::build(cfg.clone()).with_context(|| format!("{}", config_path.display()))?;
     let shared = Arc::new(Shared::new(store, live));
     if shared.store.backend() == Backend::Sqlite {
-        // SQLite is single-instance: a lease still held belongs to a process that is gone.
+        // SQLite is single-instance (the lock above): a lease still held is a dead process's.
         let n = shared.store.release_all_leases().await?;
         if n > 0 {
             info!("resuming: {n} domains of an interrupted run go back to the queue");
@@ -57,9 +70,6 @@ pub async fn run(config_path: &Path) -> Result<()> {
         let (done, total) = shared.store.run_progress(r.id).await?;
         info!(run = r.id, profile = %r.profile, "resuming run {} ({}): {done} of {total} domains done", r.id, r.profile);
     }
-    let listener = tokio::net::TcpListener::bind(cfg.server.listen)
-        .await
-        .with_context(|| format!("key server.listen: cannot listen on {}", cfg.server.listen))?;
     info!(
         instance = %shared.instance,
         "beiand {} started: database {}, admin API on http://{}, {} schedule(s)",
@@ -80,41 +90,93 @@ pub async fn run(config_path: &Path) -> Result<()> {
             let _ = stop.wait_for(|s| *s).await;
         }))
     };
-    let workers = tokio::spawn(worker::run(shared.clone(), stop_rx.clone()));
-    let scheduler = tokio::spawn(scheduler(shared.clone(), stop_rx.clone(), reload_rx));
-    let upkeep = tokio::spawn(upkeep(shared.clone(), stop_rx.clone()));
+    let mut workers = tokio::spawn(worker::run(shared.clone(), stop_rx.clone()));
+    let mut scheduler = tokio::spawn(scheduler(shared.clone(), stop_rx.clone(), reload_rx));
+    let mut upkeep = tokio::spawn(upkeep(shared.clone(), stop_rx.clone()));
+    let watchdog = tokio::spawn(watchdog(shared.clone()));
     notify::ready(&status_line(&shared).await);
 
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    loop {
+    // Until a stop signal, or until a task that should run for ever ends (a bug: exit non-zero
+    // and let systemd restart us rather than run on without schedules or workers).
+    let mut workers_ended = false;
+    let failed: Option<String> = loop {
         tokio::select! {
             _ = hup.recv() => {
                 notify::reloading();
                 reload(&shared, config_path, &reload_tx);
                 notify::reloaded(&status_line(&shared).await);
             }
-            _ = term.recv() => { info!("SIGTERM: stopping"); break; }
-            _ = int.recv() => { info!("SIGINT: stopping"); break; }
+            _ = term.recv() => { info!("SIGTERM: stopping"); break None; }
+            _ = int.recv() => { info!("SIGINT: stopping"); break None; }
+            r = &mut workers => { workers_ended = true; break Some(format!("the workers stopped: {}", describe_end(r))) }
+            r = &mut scheduler => break Some(format!("the scheduler stopped: {}", describe_end(r.map(Ok)))),
+            r = &mut upkeep => break Some(format!("the upkeep task stopped: {}", describe_end(r.map(Ok)))),
         }
-    }
-    notify::stopping("stopping: finishing checks in flight");
+    };
+    let drain = Duration::from_secs(shared.config().scan.drain_seconds);
+    // Ask systemd for the drain time and a little more on top of TimeoutStopSec.
+    notify::stopping("stopping: finishing checks in flight", drain + Duration::from_secs(15));
     let _ = stop_tx.send(true);
-    let result = workers.await.context("worker task")?;
     scheduler.abort();
     upkeep.abort();
+    let result = if workers_ended { Ok(()) } else { workers.await.context("worker task").and_then(|r| r) };
     if let Err(e) = &result {
         error!("workers stopped with an error: {e:#}");
+    }
+    if !shared.finish_tracked(drain).await {
+        warn!("stopping: applying a finished run to the tickets did not finish; another instance or the next start takes it over");
     }
     match tokio::time::timeout(Duration::from_secs(5), api).await {
         Ok(Ok(Err(e))) => warn!("admin API: {e:#}"),
         Err(_) => warn!("admin API did not stop within 5 s"),
         _ => {}
     }
+    watchdog.abort();
+    if let Some(why) = failed {
+        let _ = shared.store.release_leases(&shared.instance).await;
+        shared.store.close().await;
+        anyhow::bail!("{why}");
+    }
     shared.store.close().await;
     info!("stopped");
     result
+}
+
+fn describe_end(r: std::result::Result<Result<()>, tokio::task::JoinError>) -> String {
+    match r {
+        Ok(Ok(())) => "without an error".into(),
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(e) => format!("{e}"),
+    }
+}
+
+/// SQLite is for one instance: a second `beiand run` on the same database file would hand back
+/// the first one's leases. An exclusive lock on a file beside the database keeps it out.
+fn single_instance_lock(cfg: &Config) -> Result<Option<std::fs::File>> {
+    let Some(path) = cfg.database.url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p).to_string()) else {
+        return Ok(None);
+    };
+    if path.starts_with(":memory:") || path.is_empty() {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.lock");
+    if let Some(dir) = Path::new(&lock_path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create database folder {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {lock_path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another beiand run uses the SQLite database {path} (lock {lock_path}); \
+             SQLite is for one instance, use PostgreSQL for several"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {lock_path}")),
+    }
 }
 
 /// Reloads the configuration; a config that does not load is refused and the old one stays.
@@ -125,14 +187,18 @@ fn reload(shared: &Shared, path: &Path, reloaded: &watch::Sender<u64>) {
         Err(e) => {
             metrics::counter!("beiand_config_reloads_total", "result" => "error").increment(1);
             error!("SIGHUP: the new configuration is refused, the old one stays in force: {e:#}");
+            *shared.reload_error.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(format!("reload refused at {}: {}", clock::stamp(clock::now()), first_line(&format!("{e:#}"))));
             return;
         }
     };
     for (key, changed) in [
         ("database.url", new.config.database.url != old.database.url),
+        ("database.max_connections", new.config.database.max_connections != old.database.max_connections),
         ("server.listen", new.config.server.listen != old.server.listen),
         ("scan.concurrency", new.config.scan.concurrency != old.scan.concurrency),
         ("scan.lease_seconds", new.config.scan.lease_seconds != old.scan.lease_seconds),
+        ("scan.drain_seconds", new.config.scan.drain_seconds != old.scan.drain_seconds),
     ] {
         if changed {
             warn!("SIGHUP: a change of {key} takes effect at the next restart");
@@ -141,111 +207,144 @@ fn reload(shared: &Shared, path: &Path, reloaded: &watch::Sender<u64>) {
     let names: Vec<&str> = new.config.schedule.iter().map(|s| s.name.as_str()).collect();
     info!("SIGHUP: configuration reloaded from {}: schedules {}", path.display(), names.join(", "));
     shared.swap(new);
+    *shared.reload_error.lock().unwrap_or_else(|e| e.into_inner()) = None;
     metrics::counter!("beiand_config_reloads_total", "result" => "ok").increment(1);
     reloaded.send_modify(|n| *n += 1);
 }
 
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
 /// Fires profiles at their cron instants, queueing one run each.
 async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut reloaded: watch::Receiver<u64>) {
-    let mut next: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-    let plan = |cfg: &Config, next: &mut BTreeMap<String, DateTime<Utc>>| {
+    // Per profile: its cron expression and its next instant.
+    let mut next: BTreeMap<String, (String, DateTime<Utc>)> = BTreeMap::new();
+    // A profile keeps its next instant across a reload when its cron did not change, so an
+    // instant that fell due while the scheduler was busy is not lost.
+    let plan = |cfg: &Config, next: &mut BTreeMap<String, (String, DateTime<Utc>)>, start: bool| {
         let now = clock::now();
-        next.clear();
+        let mut planned = BTreeMap::new();
         for p in &cfg.schedule {
-            if let Some(at) = schedule::next_fire(&p.cron, now) {
+            let kept = next.get(&p.name).filter(|(cron, _)| *cron == p.cron).map(|(_, at)| *at);
+            let missed = if start { schedule::missed_fire(&p.cron, now, START_GRACE) } else { None };
+            if let Some(at) = kept.or(missed).or_else(|| schedule::next_fire(&p.cron, now)) {
                 info!(profile = %p.name, "next run of {} at {}", p.name, at.with_timezone(&clock::shanghai()).to_rfc3339());
-                next.insert(p.name.clone(), at);
+                planned.insert(p.name.clone(), (p.cron.clone(), at));
             }
         }
+        *next = planned;
     };
-    plan(&shared.config(), &mut next);
+    plan(&shared.config(), &mut next, true);
     loop {
-        let soonest = next.values().min().copied();
+        let soonest = next.values().map(|(_, at)| *at).min();
         let sleep = soonest.map(|t| (t - clock::now()).to_std().unwrap_or_default()).unwrap_or(Duration::from_secs(3600));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             _ = stop.changed() => return,
-            _ = reloaded.changed() => { plan(&shared.config(), &mut next); continue; }
+            _ = reloaded.changed() => { plan(&shared.config(), &mut next, false); continue; }
         }
         let cfg = shared.config();
         let now = clock::now();
         for p in &cfg.schedule {
-            let Some(at) = next.get(&p.name).copied().filter(|at| *at <= now) else { continue };
-            let spread = schedule::spread(p, at);
-            let outcome = shared
-                .enqueue(&p.name, &Selection::from_config(p.select), ProbeSet::from_list(&p.probes), at, spread, true)
-                .await;
-            match outcome {
-                Ok(Enqueued::Created(id)) => {
-                    let (_, total) = shared.store.run_progress(id).await.unwrap_or_default();
-                    info!(run = id, profile = %p.name, "run {id} ({}) queued: {total} domains over {} s", p.name, spread.num_seconds());
-                }
-                Ok(Enqueued::Exists(id)) => info!(run = id, profile = %p.name, "run {id} for this instant was queued by another instance"),
-                Ok(Enqueued::Busy(id)) => {
-                    metrics::counter!("beiand_runs_skipped_total", "profile" => p.name.clone()).increment(1);
-                    warn!(profile = %p.name, "skipping {}: its previous run {id} is still going", p.name);
-                }
-                Err(e) => error!(profile = %p.name, "cannot queue a run of {}: {e:#}", p.name),
-            }
-            if let Some(n) = schedule::next_fire(&p.cron, at.max(now)) {
-                next.insert(p.name.clone(), n);
+            let Some(at) = next.get(&p.name).map(|(_, at)| *at).filter(|at| *at <= now) else { continue };
+            fire(&shared, p, at).await;
+            if let Some(n) = schedule::next_fire(&p.cron, at.max(clock::now())) {
+                next.insert(p.name.clone(), (p.cron.clone(), n));
             }
         }
     }
 }
 
-/// Watchdog pings and status lines; every few minutes the ticket sweep, catching up on runs
-/// whose finisher died, and deleting results past `database.keep_days`.
-async fn upkeep(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let watchdog = notify::watchdog_interval();
-    let tick = watchdog.map(|w| w / 2).unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
-    let mut last_sweep: Option<std::time::Instant> = None;
+/// Queues the run of profile `p` for instant `at`, retrying while the database fails.
+async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
+    let spread = schedule::spread(p, at);
+    for attempt in 1..=ENQUEUE_TRIES {
+        let outcome = shared
+            .enqueue(&p.name, &Selection::from_config(p.select), ProbeSet::from_list(&p.probes), at, spread, true)
+            .await;
+        match outcome {
+            Ok(Enqueued::Created(id)) => {
+                let (_, total) = shared.store.run_progress(id).await.unwrap_or_default();
+                info!(run = id, profile = %p.name, "run {id} ({}) queued: {total} domains over {} s", p.name, spread.num_seconds());
+            }
+            Ok(Enqueued::Exists(id)) => info!(run = id, profile = %p.name, "run {id} for this instant was already queued"),
+            Ok(Enqueued::Busy(id)) => {
+                metrics::counter!("beiand_runs_skipped_total", "profile" => p.name.clone()).increment(1);
+                warn!(profile = %p.name, "skipping {}: its previous run {id} is still going", p.name);
+            }
+            Err(e) if attempt < ENQUEUE_TRIES => {
+                warn!(profile = %p.name, "cannot queue a run of {} (try {attempt}): {e:#}", p.name);
+                tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+                continue;
+            }
+            Err(e) => error!(profile = %p.name, "giving up queueing the run of {} for {}: {e:#}", p.name, clock::stamp(at)),
+        }
+        return;
+    }
+}
+
+/// Watchdog pings and status lines, on their own so that no long database work delays them.
+/// The ping goes out only while the worker loop goes round (its heartbeat is fresh).
+async fn watchdog(shared: Arc<Shared>) {
+    let interval = notify::watchdog_interval();
+    let tick = interval.map(|w| w / 2).unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
     loop {
         let beat_age = Utc::now().timestamp() - shared.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
-        if let Some(w) = watchdog {
+        if let Some(w) = interval {
             if beat_age <= w.as_secs() as i64 {
                 notify::watchdog();
             } else {
                 warn!("the worker loop has not gone round for {beat_age} s: withholding the watchdog ping");
             }
         }
-        notify::status(&status_line(&shared).await);
-        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(std::time::Instant::now());
-            worker::catch_up(&shared).await;
-            let cfg = shared.config();
-            if cfg.database.keep_days > 0 {
-                let before = clock::now() - chrono::Duration::days(i64::from(cfg.database.keep_days));
-                match shared.store.prune_results(before).await {
-                    Ok(0) => {}
-                    Ok(n) => info!("deleted {n} results of runs finished before {}", clock::stamp(before)),
-                    Err(e) => warn!("cannot delete old results: {e:#}"),
-                }
-            }
-            if let Err(e) = crate::ticket::sweep(&shared.store, &cfg, clock::now()).await {
-                warn!("ticket sweep failed: {e:#}");
+        let status = tokio::time::timeout(tick, status_line(&shared)).await.unwrap_or_else(|_| "database slow to answer".into());
+        notify::status(&status);
+        tokio::time::sleep(tick).await;
+    }
+}
+
+/// Every few minutes: the ticket sweep, catching up on runs whose finisher did not apply them,
+/// and deleting results past `database.keep_days`.
+async fn upkeep(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    loop {
+        worker::catch_up(&shared).await;
+        let cfg = shared.config();
+        if let Err(e) = crate::ticket::sweep(&shared.store, &cfg, clock::now()).await {
+            warn!("ticket sweep failed: {e:#}");
+        }
+        if cfg.database.keep_days > 0 {
+            let before = clock::now() - chrono::Duration::days(i64::from(cfg.database.keep_days));
+            match shared.store.prune_results(before).await {
+                Ok(0) => {}
+                Ok(n) => info!("deleted {n} results of runs finished before {}", clock::stamp(before)),
+                Err(e) => warn!("cannot delete old results: {e:#}"),
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(tick) => {}
+            _ = tokio::time::sleep(UPKEEP_EVERY) => {}
             _ = stop.changed() => return,
         }
     }
 }
 
-/// The one-line status for systemd: runs in progress, or idle.
+/// The one-line status for systemd: runs in progress, or idle; and a refused reload.
 async fn status_line(shared: &Shared) -> String {
-    let runs = match shared.store.queued_runs().await {
-        Ok(r) => r,
-        Err(e) => return format!("database unavailable: {e}"),
+    let mut line = match shared.store.queued_runs().await {
+        Err(e) => format!("database unavailable: {e}"),
+        Ok(runs) if runs.is_empty() => "idle".to_string(),
+        Ok(runs) => {
+            let mut parts = Vec::new();
+            for r in runs.iter().take(3) {
+                let (done, total) = shared.store.run_progress(r.id).await.unwrap_or_default();
+                parts.push(format!("run {} {}: {done}/{total}", r.id, r.profile));
+            }
+            parts.join("; ")
+        }
     };
-    if runs.is_empty() {
-        return "idle".to_string();
+    if let Some(e) = shared.reload_error.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        line.push_str("; ");
+        line.push_str(e);
     }
-    let mut parts = Vec::new();
-    for r in runs.iter().take(3) {
-        let (done, total) = shared.store.run_progress(r.id).await.unwrap_or_default();
-        parts.push(format!("run {} {}: {done}/{total}", r.id, r.profile));
-    }
-    parts.join("; ")
+    line
 }

@@ -21,8 +21,9 @@ pub fn reloaded(status: &str) {
     ready(status);
 }
 
-pub fn stopping(status: &str) {
-    send(&format!("STOPPING=1\nSTATUS={status}\n"));
+/// STOPPING=1, asking for `extend` more time to stop than `TimeoutStopSec=` allows.
+pub fn stopping(status: &str, extend: Duration) {
+    send(&format!("STOPPING=1\nEXTEND_TIMEOUT_USEC={}\nSTATUS={status}\n", extend.as_micros()));
 }
 
 pub fn status(status: &str) {

@@ -20,11 +20,18 @@ pub fn next_fire(expr: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     schedule.after(&after.with_timezone(&clock::shanghai())).next().map(|t| t.with_timezone(&Utc))
 }
 
-/// The next firing of every profile after `after`, soonest first.
-pub fn next_fires(profiles: &[Schedule], after: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
-    let mut out: Vec<_> = profiles.iter().filter_map(|p| Some((next_fire(&p.cron, after)?, p.name.clone()))).collect();
-    out.sort();
-    out
+/// The latest firing of `expr` at or before `at`.
+pub fn last_fire(expr: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let schedule = cron::Schedule::from_str(expr).ok()?;
+    let after = (at + Duration::milliseconds(1)).with_timezone(&clock::shanghai());
+    schedule.after(&after).next_back().map(|t| t.with_timezone(&Utc))
+}
+
+/// The firing a daemon starting at `now` should still honour: the latest one no longer ago than
+/// `grace` (a restart right after the instant must not lose the night's run; a run already queued
+/// for it is found by its instant, so honouring it twice queues nothing).
+pub fn missed_fire(expr: &str, now: DateTime<Utc>, grace: Duration) -> Option<DateTime<Utc>> {
+    last_fire(expr, now).filter(|t| now - *t <= grace)
 }
 
 /// How long after `fire` the profile's checks are spread: its `spread_seconds`, else a quarter
@@ -91,14 +98,12 @@ mod tests {
     }
 
     #[test]
-    fn profiles_come_soonest_first() {
-        let mut a = profile("0 0 2 * * *", None);
-        a.name = "nightly".into();
-        let mut b = profile("0 30 */4 * * *", None);
-        b.name = "dns".into();
-        let fires = next_fires(&[a, b], at("2026-10-01T12:00:00Z"));
-        assert_eq!(fires[0], (at("2026-10-01T12:30:00Z"), "dns".to_string()));
-        assert_eq!(fires[1].1, "nightly");
+    fn the_latest_missed_instant_within_the_grace_is_honoured() {
+        let two = at("2026-10-01T18:00:00Z");
+        assert_eq!(last_fire("0 0 2 * * *", two), Some(two), "at the instant itself");
+        assert_eq!(last_fire("0 0 2 * * *", at("2026-10-01T18:03:00Z")), Some(two));
+        assert_eq!(missed_fire("0 0 2 * * *", at("2026-10-01T18:03:00Z"), Duration::minutes(5)), Some(two));
+        assert_eq!(missed_fire("0 0 2 * * *", at("2026-10-01T18:06:00Z"), Duration::minutes(5)), None);
     }
 
     #[test]

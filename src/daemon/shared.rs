@@ -39,29 +39,59 @@ impl Live {
     }
 }
 
+/// This machine's name (`gethostname(2)`: /proc may be hidden by the unit's sandboxing).
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    match std::str::from_utf8(&buf[..end]) {
+        Ok(h) if rc == 0 && !h.is_empty() => h.to_string(),
+        _ => "beiand".to_string(),
+    }
+}
+
 /// Shared by the scheduler, the workers and the admin API.
 pub struct Shared {
     pub store: Store,
-    /// This process's name in leases: host, pid and a random suffix.
+    /// This process's name in leases and logs: host, pid and 64 random bits.
     pub instance: String,
     live: RwLock<Arc<Live>>,
     /// Wakes the workers when new work was queued.
     pub wake: tokio::sync::Notify,
     /// When the worker loop last went round (Unix seconds): the watchdog pings only while it does.
     pub heartbeat: AtomicI64,
+    /// Work that must finish before the process exits (applying runs to the tickets).
+    tracked: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    /// Why the last SIGHUP was refused, until a reload succeeds (shown in the status line).
+    pub reload_error: std::sync::Mutex<Option<String>>,
 }
 
 impl Shared {
     pub fn new(store: Store, live: Live) -> Shared {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-        let instance = format!("{}:{}:{:04x}", if host.is_empty() { "beiand" } else { &host }, std::process::id(), fastrand::u16(..));
+        let instance = format!("{}:{}:{:016x}", hostname(), std::process::id(), fastrand::u64(..));
         Shared {
             store,
             instance,
             live: RwLock::new(Arc::new(live)),
             wake: tokio::sync::Notify::new(),
             heartbeat: AtomicI64::new(Utc::now().timestamp()),
+            tracked: Default::default(),
+            reload_error: Default::default(),
         }
+    }
+
+    /// Runs `work` in a task of its own that [`Shared::finish_tracked`] waits for at shutdown.
+    pub fn spawn_tracked(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut set = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
+        while set.try_join_next().is_some() {}
+        set.spawn(work);
+    }
+
+    /// Waits up to `within` for tracked work; true when all of it finished.
+    pub async fn finish_tracked(&self, within: std::time::Duration) -> bool {
+        let mut set = std::mem::take(&mut *self.tracked.lock().unwrap_or_else(|e| e.into_inner()));
+        tokio::time::timeout(within, async { while set.join_next().await.is_some() {} }).await.is_ok()
     }
 
     pub fn live(&self) -> Arc<Live> {

@@ -3,31 +3,62 @@
 //!
 //! Three tasks: the claim loop (this module's [`run`]), a completer that writes finished checks
 //! in batches (one transaction each: results and `done` marks together, so a crash leaves a
-//! target either done with its result or not done at all), and a renewer that keeps this
-//! instance's leases alive. On shutdown the claim loop stops, checks in flight get
-//! `scan.drain_seconds` to finish, whatever is left is aborted and its leases handed back.
+//! target either done with its result or not done at all), and a renewer that keeps alive the
+//! leases of the claims this instance really has in hand. A claim it loses track of — a batch
+//! the database refused, a check that panicked — is not renewed, expires, and is claimed again.
+//! On shutdown the claim loop stops, checks in flight get `scan.drain_seconds` to finish,
+//! whatever is left is aborted and its leases handed back.
 
 use super::Shared;
 use crate::clock;
 use crate::filing::Filing;
+use crate::finding::{Code, Finding};
 use crate::scan::{ProbeSet, Target, DEGRADED_SHARE};
 use crate::store::queue::Claimed;
 use crate::store::ResultRow;
 use anyhow::Result;
-use std::collections::HashMap;
-use std::sync::Arc;
+use futures::FutureExt;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
-use tracing::{info, info_span, warn, Instrument};
+use tracing::{error, info, info_span, warn, Instrument};
 
 /// At most this many targets per claim.
 const CLAIM_MAX: usize = 256;
-/// A completion batch is written when it has this many checks, or after [`FLUSH_EVERY`].
+/// A completion batch is written when it has this many checks, or [`FLUSH_EVERY`] after its first.
 const FLUSH_AT: usize = 256;
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// The idle loop looks for due work at least this often (runs queued by other instances).
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// A check whose fetch the per-address limit would delay longer than this goes back to the
+/// queue, due when its turn comes, instead of holding a concurrency slot while it sleeps.
+const MAX_LIMITER_WAIT: Duration = Duration::from_secs(5);
+/// A claim that made its check panic this many times is recorded as inconclusive (our bug,
+/// never the customer's) so that the run can finish.
+const MAX_ATTEMPTS: i64 = 3;
+/// Bound on one queue query of the claim loop, so that a hung database stops the heartbeat
+/// (and so the watchdog) only as long as this.
+const DB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a claimed target ends in this instance.
+enum Outcome {
+    /// Checked (or nothing to check: `None`); stored with the target's completion.
+    Done(Claimed, Option<ResultRow>),
+    /// Back to the queue, due at the given time (or at once).
+    Release(Claimed, Option<chrono::DateTime<chrono::Utc>>),
+}
+
+/// The ids of the claims this instance has in hand: the only leases the renewer extends.
+type Held = Arc<Mutex<HashSet<i64>>>;
+
+fn forget(held: &Held, ids: impl IntoIterator<Item = i64>) {
+    let mut h = held.lock().unwrap_or_else(|e| e.into_inner());
+    for id in ids {
+        h.remove(&id);
+    }
+}
 
 /// Runs the workers until `shutdown` turns true; returns once every check has finished or been
 /// handed back.
@@ -37,9 +68,10 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
     let lease = chrono::Duration::seconds(cfg.scan.lease_seconds as i64);
     let drain = Duration::from_secs(cfg.scan.drain_seconds);
     let permits = Arc::new(Semaphore::new(concurrency));
-    let (done_tx, done_rx) = mpsc::channel::<(Claimed, Option<ResultRow>)>(FLUSH_AT * 4);
-    let completer = tokio::spawn(complete(shared.clone(), done_rx));
-    let renewer = tokio::spawn(renew(shared.clone(), lease));
+    let held: Held = Arc::default();
+    let (done_tx, done_rx) = mpsc::channel::<Outcome>(FLUSH_AT * 4);
+    let completer = tokio::spawn(complete(shared.clone(), held.clone(), done_rx));
+    let renewer = tokio::spawn(renew(shared.clone(), held.clone(), lease));
     let mut checks = JoinSet::new();
     let mut runs: HashMap<i64, ProbeSet> = HashMap::new();
 
@@ -56,11 +88,16 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
             }
             continue;
         }
-        let claimed = match shared.store.claim_targets(&shared.instance, free.min(CLAIM_MAX), lease, clock::now()).await {
-            Ok(c) => c,
-            Err(e) => {
+        let claim = shared.store.claim_targets(&shared.instance, free.min(CLAIM_MAX), lease, clock::now());
+        let claimed = match tokio::time::timeout(DB_TIMEOUT, claim).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
                 warn!("cannot claim work: {e:#}");
                 wait(&shared, &mut shutdown, IDLE_POLL).await;
+                continue;
+            }
+            Err(_) => {
+                warn!("claiming work took over {} s; trying again", DB_TIMEOUT.as_secs());
                 continue;
             }
         };
@@ -71,27 +108,31 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
             wait(&shared, &mut shutdown, until.min(IDLE_POLL)).await;
             continue;
         }
-        if let Err(e) = refresh_runs(&shared, &claimed, &mut runs).await {
-            warn!("cannot read queued runs: {e:#}");
-        }
-        let filings = match filings_of(&shared, &claimed).await {
-            Ok(f) => f,
-            Err(e) => {
-                // Our database trouble: hand the claims back for a later try.
-                warn!("cannot read filings for claimed work: {e:#}");
-                let _ = shared.store.release_leases(&shared.instance).await;
+        held.lock().unwrap_or_else(|e| e.into_inner()).extend(claimed.iter().map(|c| c.id));
+        let looked_up = async { anyhow::Ok((refresh_runs(&shared, &claimed, &mut runs).await?, filings_of(&shared, &claimed).await?)) };
+        let filings = match tokio::time::timeout(DB_TIMEOUT, looked_up).await {
+            Ok(Ok(((), f))) => f,
+            outcome => {
+                // Our database trouble: hand these claims back for a later try.
+                let why = match outcome {
+                    Ok(Err(e)) => format!("{e:#}"),
+                    _ => format!("no answer in {} s", DB_TIMEOUT.as_secs()),
+                };
+                warn!("cannot read the runs and filings of claimed work: {why}");
+                let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
+                let _ = shared.store.release_targets(&shared.instance, &ids, None).await;
+                forget(&held, ids);
                 wait(&shared, &mut shutdown, IDLE_POLL).await;
                 continue;
             }
         };
         let scanner = shared.scanner();
         for c in claimed {
-            let Some(filing) = filings.get(&c.site_number).cloned() else {
-                // Filing removed since the run was queued: nothing to check.
-                let _ = done_tx.send((c, None)).await;
+            let (Some(filing), Some(probes)) = (filings.get(&c.site_number).cloned(), runs.get(&c.run_id).copied()) else {
+                // Filing removed since the run was queued, or the run is no longer running.
+                let _ = done_tx.send(Outcome::Done(c, None)).await;
                 continue;
             };
-            let probes = runs.get(&c.run_id).copied().unwrap_or(ProbeSet::ALL);
             let permit = permits.clone().acquire_owned().await?;
             let scanner = scanner.clone();
             let tx = done_tx.clone();
@@ -100,17 +141,34 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 async move {
                     let target = Target { filing, domain: c.domain.clone() };
                     metrics::gauge!("beiand_checks_in_flight").increment(1.0);
-                    let check = scanner.check(&target, probes).await;
+                    let checked = std::panic::AssertUnwindSafe(scanner.check_within(&target, probes, Some(MAX_LIMITER_WAIT)))
+                        .catch_unwind()
+                        .await;
                     metrics::gauge!("beiand_checks_in_flight").decrement(1.0);
-                    let row = match serde_json::to_string(&check) {
-                        Ok(evidence) => Some(check.into_row(evidence)),
-                        Err(e) => {
-                            warn!("cannot serialise the evidence: {e}");
-                            None
+                    drop(permit);
+                    let outcome = match checked {
+                        Ok(Ok(check)) => match serde_json::to_string(&check) {
+                            Ok(evidence) => Outcome::Done(c, Some(check.into_row(evidence))),
+                            Err(e) => {
+                                error!("cannot serialise the evidence: {e}");
+                                Outcome::Release(c, None)
+                            }
+                        },
+                        Ok(Err(wait)) => {
+                            let due = clock::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                            Outcome::Release(c, Some(due))
+                        }
+                        Err(_) if c.attempts >= MAX_ATTEMPTS => {
+                            error!("the check panicked {} times: recorded as inconclusive", c.attempts);
+                            let row = internal_error(&target, c.attempts);
+                            Outcome::Done(c, Some(row))
+                        }
+                        Err(_) => {
+                            error!("the check panicked (attempt {}); the domain goes back to the queue", c.attempts);
+                            Outcome::Release(c, None)
                         }
                     };
-                    drop(permit);
-                    let _ = tx.send((c, row)).await;
+                    let _ = tx.send(outcome).await;
                 }
                 .instrument(span),
             );
@@ -138,6 +196,27 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
     Ok(())
 }
 
+/// The stored result of a check that kept crashing: inconclusive, so it never touches a ticket.
+fn internal_error(target: &Target, attempts: i64) -> ResultRow {
+    let evidence = serde_json::json!({
+        "site_number": target.filing.site_number,
+        "domain": target.domain,
+        "inconclusive": true,
+        "findings": [Finding::new(Code::ScanInconclusive, format!("internal error: the check failed {attempts} times"))],
+    });
+    ResultRow {
+        site_number: target.filing.site_number.clone(),
+        domain: target.domain.clone(),
+        checked_at: clock::now(),
+        inconclusive: true,
+        http_status: None,
+        final_url: None,
+        title: None,
+        codes: String::new(),
+        evidence: evidence.to_string(),
+    }
+}
+
 async fn wait(shared: &Shared, shutdown: &mut watch::Receiver<bool>, d: Duration) {
     tokio::select! {
         _ = tokio::time::sleep(d) => {}
@@ -146,11 +225,13 @@ async fn wait(shared: &Shared, shutdown: &mut watch::Receiver<bool>, d: Duration
     }
 }
 
-/// Learns the probes of runs seen for the first time.
+/// Learns the probes of the running queued runs (when a claim names one not known yet); a run
+/// missing from the answer is no longer running, and its claims are dropped.
 async fn refresh_runs(shared: &Shared, claimed: &[Claimed], runs: &mut HashMap<i64, ProbeSet>) -> Result<()> {
     if claimed.iter().all(|c| runs.contains_key(&c.run_id)) {
         return Ok(());
     }
+    runs.clear();
     for r in shared.store.queued_runs().await? {
         runs.insert(r.id, ProbeSet::parse(&r.probes));
     }
@@ -166,9 +247,8 @@ async fn filings_of(shared: &Shared, claimed: &[Claimed]) -> Result<HashMap<Stri
 }
 
 /// Writes finished checks in batches and finishes the runs they complete.
-async fn complete(shared: Arc<Shared>, mut rx: mpsc::Receiver<(Claimed, Option<ResultRow>)>) -> Result<()> {
+async fn complete(shared: Arc<Shared>, held: Held, mut rx: mpsc::Receiver<Outcome>) -> Result<()> {
     let mut batch = Vec::with_capacity(FLUSH_AT);
-    // A batch is written at most FLUSH_EVERY after its first check finished.
     let mut due = tokio::time::Instant::now();
     loop {
         let item = if batch.is_empty() {
@@ -179,7 +259,7 @@ async fn complete(shared: Arc<Shared>, mut rx: mpsc::Receiver<(Claimed, Option<R
             match tokio::time::timeout_at(due, rx.recv()).await {
                 Ok(item) => item,
                 Err(_) => {
-                    flush(&shared, &mut batch).await;
+                    flush(&shared, &held, &mut batch).await;
                     continue;
                 }
             }
@@ -188,27 +268,39 @@ async fn complete(shared: Arc<Shared>, mut rx: mpsc::Receiver<(Claimed, Option<R
             Some(item) => {
                 batch.push(item);
                 if batch.len() >= FLUSH_AT {
-                    flush(&shared, &mut batch).await;
+                    flush(&shared, &held, &mut batch).await;
                 }
             }
             None => {
-                flush(&shared, &mut batch).await;
+                flush(&shared, &held, &mut batch).await;
                 return Ok(());
             }
         }
     }
 }
 
-async fn flush(shared: &Shared, batch: &mut Vec<(Claimed, Option<ResultRow>)>) {
+async fn flush(shared: &Arc<Shared>, held: &Held, batch: &mut Vec<Outcome>) {
     if batch.is_empty() {
         return;
     }
+    let mut done = Vec::new();
+    for outcome in batch.drain(..) {
+        match outcome {
+            Outcome::Done(c, row) => done.push((c, row)),
+            Outcome::Release(c, due) => {
+                if let Err(e) = shared.store.release_targets(&shared.instance, &[c.id], due).await {
+                    warn!("cannot hand back {} (its lease will expire): {e:#}", c.domain);
+                }
+                forget(held, [c.id]);
+            }
+        }
+    }
     let mut tries = 0;
     loop {
-        match shared.store.complete_targets(&shared.instance, batch).await {
-            Ok(done) => {
-                if done.len() < batch.len() {
-                    warn!("{} checks finished after their lease was lost; their results were dropped", batch.len() - done.len());
+        match shared.store.complete_targets(&shared.instance, &done).await {
+            Ok(ids) => {
+                if ids.len() < done.len() {
+                    warn!("{} checks finished after their lease was lost; their results were dropped", done.len() - ids.len());
                 }
                 break;
             }
@@ -218,25 +310,26 @@ async fn flush(shared: &Shared, batch: &mut Vec<(Claimed, Option<ResultRow>)>) {
                 tokio::time::sleep(Duration::from_millis(500 * tries)).await;
             }
             Err(e) => {
-                // Not stored: the leases run out and the targets are checked again.
-                warn!("giving up storing {} results: {e:#}", batch.len());
+                // Not stored; no longer renewed either: the leases run out and the domains are
+                // checked again, by this instance or another.
+                warn!("giving up storing {} results: {e:#}", done.len());
                 break;
             }
         }
     }
-    let mut run_ids: Vec<i64> = batch.iter().map(|(c, _)| c.run_id).collect();
+    forget(held, done.iter().map(|(c, _)| c.id));
+    let mut run_ids: Vec<i64> = done.iter().map(|(c, _)| c.run_id).collect();
     run_ids.sort_unstable();
     run_ids.dedup();
-    batch.clear();
     for id in run_ids {
         finish(shared, id).await;
     }
 }
 
-/// Finishes a run if every target is done, and applies it to the tickets (only the instance
-/// that finished it does).
-async fn finish(shared: &Shared, run_id: i64) {
-    let finished = match shared.store.try_finish_run(run_id, DEGRADED_SHARE, clock::now()).await {
+/// Finishes a run if every target is done; the instance that finished it applies it to the
+/// tickets, in a task of its own so that checking goes on meanwhile.
+async fn finish(shared: &Arc<Shared>, run_id: i64) {
+    let finished = match shared.store.try_finish_run(&shared.instance, run_id, DEGRADED_SHARE, clock::now()).await {
         Ok(Some(f)) => f,
         Ok(None) => return,
         Err(e) => {
@@ -251,11 +344,12 @@ async fn finish(shared: &Shared, run_id: i64) {
         "run {} {}: {} checked, {} with findings, {} inconclusive in {:.1} s",
         run_id, finished.state, finished.checked, finished.with_findings, finished.inconclusive, finished.seconds
     );
-    apply(shared, run_id).await;
+    let task = shared.clone();
+    shared.spawn_tracked(async move { apply(&task, run_id).await });
 }
 
 /// Applies a finished run to the tickets.
-pub async fn apply(shared: &Shared, run_id: i64) {
+async fn apply(shared: &Shared, run_id: i64) {
     let cfg = shared.config();
     match crate::ticket::apply_run(&shared.store, &cfg, run_id, clock::now()).await {
         Ok(out) => {
@@ -268,8 +362,8 @@ pub async fn apply(shared: &Shared, run_id: i64) {
 }
 
 /// Finishes runs that have nothing left to claim (empty runs, or runs whose last targets another
-/// instance completed without finishing), and applies runs whose finisher died before applying.
-async fn finish_idle_runs(shared: &Shared) {
+/// instance completed without finishing).
+async fn finish_idle_runs(shared: &Arc<Shared>) {
     match shared.store.queued_runs().await {
         Ok(runs) => {
             for r in runs {
@@ -280,28 +374,40 @@ async fn finish_idle_runs(shared: &Shared) {
     }
 }
 
-/// Applies finished runs whose finisher died before it applied them. Run at start-up and
-/// periodically by the daemon.
+/// A run whose application to the tickets was taken this long ago without being done is taken
+/// over (its taker died or is stuck).
+const APPLY_STALE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Applies finished runs whose finisher died before applying them (or failed to). Run at
+/// start-up and periodically by the daemon.
 pub async fn catch_up(shared: &Shared) {
-    // Give a live finisher time to apply its run first.
-    let before = clock::now() - chrono::Duration::seconds(60);
-    match shared.store.unapplied_runs(before).await {
-        Ok(ids) => {
-            for id in ids {
-                info!(run = id, "applying a run finished by an instance that stopped before applying it");
+    let now = clock::now();
+    let ids = match shared.store.unapplied_runs(now - APPLY_STALE).await {
+        Ok(ids) => ids,
+        Err(e) => return warn!("cannot look for unapplied runs: {e:#}"),
+    };
+    for id in ids {
+        match shared.store.claim_apply(&shared.instance, id, now - APPLY_STALE, now).await {
+            Ok(true) => {
+                info!(run = id, "applying run {id} to the tickets: the instance that finished it did not");
                 apply(shared, id).await;
             }
+            Ok(false) => {}
+            Err(e) => warn!(run = id, "cannot take over applying the run: {e:#}"),
         }
-        Err(e) => warn!("cannot look for unapplied runs: {e:#}"),
     }
 }
 
-/// Renews this instance's leases every third of the lease time.
-async fn renew(shared: Arc<Shared>, lease: chrono::Duration) {
+/// Renews the leases of the claims in hand every third of the lease time.
+async fn renew(shared: Arc<Shared>, held: Held, lease: chrono::Duration) {
     let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(1)).max(Duration::from_secs(1));
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = shared.store.renew_leases(&shared.instance, lease, clock::now()).await {
+        let ids: Vec<i64> = held.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        if let Err(e) = shared.store.renew_leases(&shared.instance, &ids, lease, clock::now()).await {
             warn!("cannot renew leases: {e:#}");
         }
     }

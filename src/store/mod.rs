@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 #[cfg(test)]
 pub mod testing;
+pub mod pages;
 pub mod queue;
 pub mod tickets;
 

@@ -40,9 +40,11 @@ pub struct Claimed {
     pub run_id: i64,
     pub site_number: String,
     pub domain: String,
+    /// Claims of this target so far, this one included.
+    pub attempts: i64,
 }
 
-/// Why no run was created.
+/// What [`Store::enqueue_run`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Enqueued {
     Created(i64),
@@ -58,7 +60,6 @@ pub struct QueuedRun {
     pub id: i64,
     pub profile: String,
     pub probes: String,
-    pub started_at: DateTime<Utc>,
 }
 
 /// A run moved to its final state by this instance.
@@ -80,27 +81,18 @@ impl Store {
     /// Creates a queued run with its targets in one transaction, unless the slot's run already
     /// exists or (`exclusive`) the profile's previous run is still going.
     pub async fn enqueue_run(&self, spec: &RunSpec, targets: &[QueuedTarget], now: DateTime<Utc>, exclusive: bool) -> Result<Enqueued> {
-        let mut tx = self.pool.begin().await?;
         let slot = clock::stamp(spec.slot);
-        if let Some(row) = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND slot = $2")
-            .bind(spec.profile.clone())
-            .bind(slot.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-        {
-            return Ok(Enqueued::Exists(row.get(0)));
-        }
-        let busy = if !exclusive {
-            None
-        } else {
-            sqlx::query("SELECT id FROM runs WHERE profile = $1 AND state = 'running' AND queued = 1 LIMIT 1")
+        let existing = |slot: String| async move {
+            let row = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND slot = $2")
                 .bind(spec.profile.clone())
-                .fetch_optional(&mut *tx)
-                .await?
+                .bind(slot)
+                .fetch_one(&self.pool)
+                .await?;
+            anyhow::Ok(Enqueued::Exists(row.get(0)))
         };
-        if let Some(row) = busy {
-            return Ok(Enqueued::Busy(row.get(0)));
-        }
+        // The INSERT comes first so that SQLite takes its write lock at once: a read first would
+        // have to upgrade its lock later and fail outright if another writer came in between.
+        let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO runs (profile, probes, state, started_at, targets, slot, queued) \
              VALUES ($1, $2, 'running', $3, $4, $5, 1) ON CONFLICT (profile, slot) DO NOTHING RETURNING id",
@@ -113,15 +105,21 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = inserted else {
-            // Lost the race to another instance: its transaction committed first.
+            // Another instance (or an earlier life of this one) queued this instant already.
             drop(tx);
-            let row = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND slot = $2")
-                .bind(spec.profile.clone())
-                .bind(slot)
-                .fetch_one(&self.pool)
-                .await?;
-            return Ok(Enqueued::Exists(row.get(0)));
+            return existing(slot).await;
         };
+        if exclusive {
+            let busy = sqlx::query("SELECT id FROM runs WHERE profile = $1 AND state = 'running' AND queued = 1 AND id <> $2 LIMIT 1")
+                .bind(spec.profile.clone())
+                .bind(row.get::<i64, _>(0))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(busy) = busy {
+                tx.rollback().await?;
+                return Ok(Enqueued::Busy(busy.get(0)));
+            }
+        }
         let run_id: i64 = row.get(0);
         for chunk in targets.chunks(TARGET_BATCH) {
             let sql = format!(
@@ -151,7 +149,7 @@ impl Store {
             "UPDATE run_targets SET state = 'leased', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM run_targets WHERE not_before <= $3 \
              AND (state = 'pending' OR (state = 'leased' AND lease_until < $3)) ORDER BY not_before, id LIMIT $4{lock}) \
-             RETURNING id, run_id, site_number, domain"
+             RETURNING id, run_id, site_number, domain, attempts"
         );
         let now_s = clock::stamp(now);
         let rows = sqlx::query(&sql)
@@ -164,20 +162,46 @@ impl Store {
             .context("claiming run targets")?;
         let mut claimed: Vec<Claimed> = rows
             .iter()
-            .map(|r| Claimed { id: r.get(0), run_id: r.get(1), site_number: r.get(2), domain: r.get(3) })
+            .map(|r| Claimed { id: r.get(0), run_id: r.get(1), site_number: r.get(2), domain: r.get(3), attempts: r.get(4) })
             .collect();
         claimed.sort_by_key(|c| c.id);
         Ok(claimed)
     }
 
-    /// Extends every lease `owner` holds; returns how many.
-    pub async fn renew_leases(&self, owner: &str, lease: chrono::Duration, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("UPDATE run_targets SET lease_until = $1 WHERE lease_owner = $2 AND state = 'leased'")
-            .bind(clock::stamp(now + lease))
-            .bind(owner.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+    /// Extends the leases of `ids` that `owner` still holds; returns how many. Only the claims a
+    /// worker really has in hand are renewed: one it lost track of expires and is claimed again.
+    pub async fn renew_leases(&self, owner: &str, ids: &[i64], lease: chrono::Duration, now: DateTime<Utc>) -> Result<u64> {
+        let mut renewed = 0;
+        for chunk in ids.chunks(super::BATCH) {
+            let sql = format!(
+                "UPDATE run_targets SET lease_until = $1 WHERE lease_owner = $2 AND state = 'leased' AND id IN ({})",
+                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(",")
+            );
+            let mut q = sqlx::query(&sql).bind(clock::stamp(now + lease)).bind(owner.to_string());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            renewed += q.execute(&self.pool).await?.rows_affected();
+        }
+        Ok(renewed)
+    }
+
+    /// Hands claimed targets back to the queue, due again at `not_before` (or at once).
+    pub async fn release_targets(&self, owner: &str, ids: &[i64], not_before: Option<DateTime<Utc>>) -> Result<u64> {
+        let mut released = 0;
+        for chunk in ids.chunks(super::BATCH) {
+            let sql = format!(
+                "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL, \
+                 not_before = COALESCE($1, not_before) WHERE lease_owner = $2 AND state = 'leased' AND id IN ({})",
+                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(",")
+            );
+            let mut q = sqlx::query(&sql).bind(not_before.map(clock::stamp)).bind(owner.to_string());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            released += q.execute(&self.pool).await?.rows_affected();
+        }
+        Ok(released)
     }
 
     /// Marks claimed targets done and stores their results, in one transaction, for the targets
@@ -253,20 +277,10 @@ impl Store {
 
     /// Queued runs still going, oldest first.
     pub async fn queued_runs(&self) -> Result<Vec<QueuedRun>> {
-        let rows = sqlx::query("SELECT id, profile, probes, started_at FROM runs WHERE state = 'running' AND queued = 1 ORDER BY id")
+        let rows = sqlx::query("SELECT id, profile, probes FROM runs WHERE state = 'running' AND queued = 1 ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let started: String = r.get(3);
-                Ok(QueuedRun {
-                    id: r.get(0),
-                    profile: r.get(1),
-                    probes: r.get(2),
-                    started_at: clock::parse_stamp(&started).with_context(|| format!("stored started_at {started:?}"))?,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(|r| QueuedRun { id: r.get(0), profile: r.get(1), probes: r.get(2) }).collect())
     }
 
     /// The targets of a run that are done, and all of them.
@@ -289,7 +303,8 @@ impl Store {
     /// Finishes a queued run whose every target is done: counts its stored results, decides
     /// `completed` or `degraded` (at least `degraded_share` inconclusive), and moves it out of
     /// `running`. Returns it only to the one caller whose update did that.
-    pub async fn try_finish_run(&self, run_id: i64, degraded_share: f64, now: DateTime<Utc>) -> Result<Option<Finished>> {
+    /// The finisher also takes the run's application to the tickets (`apply_owner`).
+    pub async fn try_finish_run(&self, owner: &str, run_id: i64, degraded_share: f64, now: DateTime<Utc>) -> Result<Option<Finished>> {
         // (An index lookup on (run_id, state), not a count: this runs every idle second.)
         let open = sqlx::query("SELECT id FROM run_targets WHERE run_id = $1 AND state IN ('pending', 'leased') LIMIT 1")
             .bind(run_id)
@@ -311,8 +326,8 @@ impl Store {
         let state = if degraded { "degraded" } else { "completed" };
         let note = degraded.then(|| format!("{inconclusive} of {checked} checks inconclusive"));
         let done = sqlx::query(
-            "UPDATE runs SET state = $1, finished_at = $2, checked = $3, inconclusive = $4, with_findings = $5, note = $6 \
-             WHERE id = $7 AND state = 'running'",
+            "UPDATE runs SET state = $1, finished_at = $2, checked = $3, inconclusive = $4, with_findings = $5, note = $6, \
+             apply_owner = $7, apply_at = $2 WHERE id = $8 AND state = 'running'",
         )
         .bind(state.to_string())
         .bind(clock::stamp(now))
@@ -320,6 +335,7 @@ impl Store {
         .bind(inconclusive)
         .bind(with_findings)
         .bind(note)
+        .bind(owner.to_string())
         .bind(run_id)
         .execute(&self.pool)
         .await?;
@@ -332,17 +348,33 @@ impl Store {
         Ok(Some(Finished { id: run_id, profile: row.get(0), state: state.to_string(), checked, inconclusive, with_findings, seconds }))
     }
 
-    /// Finished queued runs, finished before `before`, that were never applied to the tickets
-    /// (the instance that finished them died first), oldest first.
-    pub async fn unapplied_runs(&self, before: DateTime<Utc>) -> Result<Vec<i64>> {
+    /// Finished queued runs never applied to the tickets whose application was taken before
+    /// `stale_before` (its taker died, or is hopelessly stuck), oldest first.
+    pub async fn unapplied_runs(&self, stale_before: DateTime<Utc>) -> Result<Vec<i64>> {
         let rows = sqlx::query(
-            "SELECT id FROM runs WHERE queued = 1 AND state IN ('completed', 'degraded') AND finished_at < $1 \
+            "SELECT id FROM runs WHERE queued = 1 AND state IN ('completed', 'degraded') AND apply_at < $1 \
              AND id NOT IN (SELECT run_id FROM ticket_runs) ORDER BY id",
         )
-        .bind(clock::stamp(before))
+        .bind(clock::stamp(stale_before))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Takes over the application of an unapplied run whose taker went stale; true when `owner`
+    /// got it (so two instances catching up never apply one run twice at the same time).
+    pub async fn claim_apply(&self, owner: &str, run_id: i64, stale_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE runs SET apply_owner = $1, apply_at = $2 WHERE id = $3 AND apply_at < $4 \
+             AND id NOT IN (SELECT run_id FROM ticket_runs)",
+        )
+        .bind(owner.to_string())
+        .bind(clock::stamp(now))
+        .bind(run_id)
+        .bind(clock::stamp(stale_before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Deletes the per-domain results and queue rows of runs finished before `before`, a few runs
@@ -463,21 +495,26 @@ mod tests {
             assert!(store.complete_targets("b", &[(a[1].clone(), Some(result(&a[1], false)))]).await.unwrap().is_empty());
             // `a` dies: after its lease expires, `b` claims its target and finishes everything.
             assert!(store.claim_targets("b", 10, lease, t0() + Duration::seconds(20)).await.unwrap().is_empty());
-            assert_eq!(store.renew_leases("b", lease, t0() + Duration::seconds(20)).await.unwrap(), 2, "b keeps its own");
+            let b_ids: Vec<i64> = b.iter().map(|c| c.id).collect();
+            assert_eq!(store.renew_leases("b", &b_ids, lease, t0() + Duration::seconds(20)).await.unwrap(), 2, "b keeps its own");
             let again = store.claim_targets("b", 10, lease, t0() + Duration::seconds(40)).await.unwrap();
-            assert_eq!(again, vec![Claimed { run_id: run, ..a[1].clone() }]);
+            assert_eq!(again, vec![Claimed { run_id: run, attempts: 2, ..a[1].clone() }]);
             // The late result of the dead owner is dropped.
             assert!(store.complete_targets("a", &[(a[1].clone(), Some(result(&a[1], false)))]).await.unwrap().is_empty());
-            assert!(store.try_finish_run(run, 0.5, t0()).await.unwrap().is_none(), "targets still open");
+            assert!(store.try_finish_run("b", run, 0.5, t0()).await.unwrap().is_none(), "targets still open");
             let mut items: Vec<_> = b.iter().map(|c| (c.clone(), Some(result(c, true)))).collect();
             items.push((again[0].clone(), Some(result(&again[0], false))));
             assert_eq!(store.complete_targets("b", &items).await.unwrap().len(), 3);
             assert_eq!(store.run_progress(run).await.unwrap(), (4, 4));
-            let fin = store.try_finish_run(run, 0.5, t0() + Duration::seconds(50)).await.unwrap().unwrap_or_else(|| panic!("not finished on {:?}", store.backend()));
+            let fin = store.try_finish_run("b", run, 0.5, t0() + Duration::seconds(50)).await.unwrap().unwrap_or_else(|| panic!("not finished on {:?}", store.backend()));
             assert_eq!((fin.checked, fin.inconclusive, fin.state.as_str()), (4, 2, "degraded"));
-            assert!(store.try_finish_run(run, 0.5, t0()).await.unwrap().is_none(), "only one finisher");
+            assert!(store.try_finish_run("b", run, 0.5, t0()).await.unwrap().is_none(), "only one finisher");
             assert_eq!(store.run_evidence(run).await.unwrap().len(), 4, "one result per target");
+            assert!(store.unapplied_runs(t0() + Duration::seconds(50)).await.unwrap().is_empty(), "b's apply is fresh");
             assert_eq!(store.unapplied_runs(t0() + Duration::hours(1)).await.unwrap(), vec![run]);
+            let (stale, later) = (t0() + Duration::hours(1), t0() + Duration::hours(2));
+            assert!(store.claim_apply("c", run, stale, later).await.unwrap());
+            assert!(!store.claim_apply("d", run, stale, later).await.unwrap(), "one taker at a time");
             // Retention: nothing of a run finished after the cut-off goes; then everything but the run.
             assert_eq!(store.prune_results(t0()).await.unwrap(), 0);
             assert_eq!(store.prune_results(t0() + Duration::days(31)).await.unwrap(), 4);
@@ -493,13 +530,20 @@ mod tests {
             let lease = Duration::seconds(10);
             let a = store.claim_targets("a", 1, lease, t0()).await.unwrap();
             assert_eq!(a.len(), 1);
-            assert_eq!(store.renew_leases("a", lease, t0() + Duration::seconds(8)).await.unwrap(), 1);
+            assert_eq!(store.renew_leases("a", &[a[0].id], lease, t0() + Duration::seconds(8)).await.unwrap(), 1);
             // Renewed at +8 s: still held at +15 s.
             assert!(store.claim_targets("b", 5, lease, t0() + Duration::seconds(15)).await.unwrap().iter().all(|c| c.id != a[0].id));
             assert_eq!(store.release_leases("a").await.unwrap(), 1);
-            assert_eq!(store.claim_targets("c", 5, lease, t0() + Duration::seconds(15)).await.unwrap().len(), 1);
+            let c = store.claim_targets("c", 5, lease, t0() + Duration::seconds(15)).await.unwrap();
+            assert_eq!(c.len(), 1);
+            // Deferred: pending again, due later.
+            let later = t0() + Duration::seconds(60);
+            assert_eq!(store.release_targets("c", &[c[0].id], Some(later)).await.unwrap(), 1);
+            assert!(store.claim_targets("c", 5, lease, t0() + Duration::seconds(59)).await.unwrap().iter().all(|x| x.id != c[0].id));
+            let c = store.claim_targets("c", 5, lease, later).await.unwrap();
+            assert_eq!(c.len(), 1);
             assert_eq!(store.release_all_leases().await.unwrap(), 2);
-            assert_eq!(store.next_due().await.unwrap(), Some(t0()));
+            assert_eq!(store.next_due().await.unwrap(), Some(t0() + Duration::seconds(1)), "the deferred one is due later");
         }
     }
 }
