@@ -428,8 +428,11 @@ impl Config {
                 needed_hours.div_ceil(24)
             );
         }
-        if self.scan.lease_seconds < 3 {
-            bail!("key scan.lease_seconds: must be at least 3 (leases are renewed every third of it)");
+        if !(3..=86_400).contains(&self.scan.lease_seconds) {
+            bail!("key scan.lease_seconds: must be from 3 (leases are renewed every third of it) to 86400");
+        }
+        if self.scan.drain_seconds > 3600 {
+            bail!("key scan.drain_seconds: must be at most 3600");
         }
         if self.tickets.confirm_scans == 0 {
             bail!("key tickets.confirm_scans: must be at least 1");
@@ -455,6 +458,9 @@ impl Config {
         for s in &self.schedule {
             if !names.insert(s.name.as_str()) {
                 bail!("[[schedule]] name {:?} is used twice", s.name);
+            }
+            if s.spread_seconds.is_some_and(|v| v > 7 * 86_400) {
+                bail!("[[schedule]] {:?}: key spread_seconds must be at most a week (604800)", s.name);
             }
             if s.probes.is_empty() {
                 bail!("[[schedule]] {:?}: key probes must name at least one probe", s.name);

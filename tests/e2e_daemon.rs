@@ -278,6 +278,11 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
     assert!(body.contains("beiand_last_run_timestamp_seconds{profile=\"fast\",state=\"completed\"}"), "{body}");
     promtool_accepts(&body);
 
+    // SQLite is for one instance: a second `beiand run` on the same database refuses to start.
+    let mut second = Daemon::start(&s.config, w.path().join("second.log"), None, None);
+    assert_ne!(second.wait_exit(Duration::from_secs(20)), Some(0));
+    assert!(second.log().contains("another beiand run uses the SQLite database"), "{}", second.log());
+
     // A broken config on SIGHUP is refused; the old schedule keeps running.
     let good = std::fs::read_to_string(&s.config).unwrap();
     std::fs::write(&s.config, good.replace("cron = \"*/2 * * * * *\"", "cron = \"every two seconds\"")).unwrap();
