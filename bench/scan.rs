@@ -201,7 +201,9 @@ fn write_world(dir: &Path, n: usize, dns_port: u16, http_port: u16, concurrency:
         "[database]\nurl = \"{db}\"\n[provider]\nname = \"基准云\"\ninventory = \"inventory.csv\"\nmainland = \"mainland.txt\"\n\
          [dns]\nnameservers = [\"127.0.0.1:{dns_port}\"]\ntimeout_ms = 2000\n\
          [http]\nport = {http_port}\nhttps_port = {http_port}\ntimeout_ms = 10000\nallow_private_targets = [\"127.0.0.0/8\"]\n\
-         [scan]\nconcurrency = {concurrency}\n"
+         [scan]\nconcurrency = {concurrency}\n\
+         # 100k domains share 8 addresses: no politeness limit in the bench.\n\
+         per_address_rate = 0\n"
     );
     let path = dir.join("beiand.toml");
     std::fs::write(&path, cfg)?;
@@ -212,6 +214,7 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
     let dir = tempfile::tempdir()?;
     let dns_port = free_port()?;
     let http_port = free_port()?;
+    let rss_start = rss_mb();
     let nsd = start_nsd(dir.path(), n, dns_port)?;
     let nginx = start_nginx(dir.path(), http_port)?;
     wait_for_tcp(&format!("127.10.0.1:{http_port}"))?;
@@ -221,14 +224,17 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         None => "sqlite://bench.db".to_string(),
     };
     let cfg = Config::load(&write_world(dir.path(), n, dns_port, http_port, concurrency, &db)?)?;
+    let rss_world = rss_mb();
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
 
     let t = Instant::now();
     let imported = beiand::import::parse_file(&dir.path().join("filings.csv"))?;
+    let rss_parsed = rss_mb();
     store.upsert_filings(&imported.filings, beiand::clock::now()).await?;
     let import_s = t.elapsed().as_secs_f64();
     drop(imported);
 
+    let rss_imported = rss_mb();
     let targets = scan::targets(store.filings(FilingSelect::All).await?);
     let scanner = Arc::new(scan::Scanner::new(&cfg)?);
     let rss_before = rss_mb();
@@ -236,7 +242,12 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
     let (mut dns_us, mut http_us, mut page_us, mut bad) = (0u64, 0u64, 0u64, 0usize);
     let mut latencies: Vec<u32> = Vec::with_capacity(n);
     let started = Instant::now();
+    let mut sample: Option<scan::DomainCheck> = None;
+    let profile_targets: Vec<scan::Target> = targets.iter().take(PROFILE_OPS).cloned().collect();
     let summary = scan::run(&store, scanner, "bench", ProbeSet::ALL, targets, |c, _| {
+        if sample.is_none() {
+            sample = Some(c.clone());
+        }
         dns_us += c.timings.dns_us;
         http_us += c.timings.http_us;
         page_us += c.timings.page_us;
@@ -269,10 +280,91 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0)
     );
     println!("rss               before scan {rss_before:.0} MB, after {:.0} MB, peak {:.0} MB", rss_mb(), peak_rss_mb());
+    println!(
+        "rss before scan   {rss_start:.0} MB at start, {rss_world:.0} MB with the world files written, {rss_parsed:.0} MB with \
+         the filings file parsed, {rss_imported:.0} MB once imported and dropped, {rss_before:.0} MB with the scan's {n} targets loaded"
+    );
+    if let Some(sample) = &sample {
+        phase_profile(&cfg, &profile_targets, sample, concurrency).await?;
+    }
     store.close().await;
     if bad > 0 || summary.inconclusive > 0 {
         bail!("the bench world should be fully compliant: {bad} domains had findings");
     }
+    Ok(())
+}
+
+/// How many domains the per-phase profile runs over.
+const PROFILE_OPS: usize = 5000;
+
+/// beiand CPU per operation for each phase run alone over the first domains, at the scan's
+/// concurrency (the scan overlaps them, so its own per-phase times are wall times, not CPU).
+async fn phase_profile(cfg: &Config, targets: &[scan::Target], sample: &scan::DomainCheck, concurrency: usize) -> Result<()> {
+    use beiand::check::{dns::DnsProbe, http::HttpProbe, page};
+    use futures::StreamExt;
+    let classifier = Arc::new(beiand::netclass::Classifier::load(
+        &cfg.provider.inventory,
+        cfg.provider.mainland.as_deref(),
+        &cfg.http.allow_private_targets,
+    )?);
+    let dns = DnsProbe::new(&cfg.dns);
+    let http = Arc::new(HttpProbe::new(cfg.http.clone(), dns.clone(), classifier)?);
+    let ops = targets.len().max(1) as f64;
+    let per_op = |cpu0: f64| (self_cpu() - cpu0) * 1e6 / ops;
+
+    let cpu0 = self_cpu();
+    let answers: Vec<(String, Option<std::net::IpAddr>)> = futures::stream::iter(targets.iter().map(|t| t.domain.clone()))
+        .map(|d| {
+            let dns = dns.clone();
+            tokio::spawn(async move {
+                let ip = dns.resolve(&d).await.addresses().first().copied();
+                (d, ip)
+            })
+        })
+        .buffer_unordered(concurrency)
+        .map(|r| r.expect("dns task"))
+        .collect()
+        .await;
+    let dns_cpu = per_op(cpu0);
+
+    let cpu0 = self_cpu();
+    let pages: Vec<Option<String>> = futures::stream::iter(answers.into_iter().enumerate())
+        .map(|(i, (d, ip))| {
+            let http = http.clone();
+            tokio::spawn(async move {
+                // Keep one page for the analysis phase, not thousands.
+                let page = http.fetch_homepage(&d, ip?).await.ok()?;
+                (i == 0).then_some(page.html)
+            })
+        })
+        .buffer_unordered(concurrency)
+        .map(|r| r.expect("http task"))
+        .collect()
+        .await;
+    let http_cpu = per_op(cpu0);
+    let html = pages.into_iter().flatten().next().unwrap_or_default();
+
+    let expect = page::PageExpect {
+        site_number: Some(sample.site_number.clone()),
+        site_name: Some("基准测试站点".into()),
+        psb_number: Some("京公网安备11010802020134号".into()),
+    };
+    let cpu0 = self_cpu();
+    for _ in 0..targets.len() {
+        std::hint::black_box(page::analyse(std::hint::black_box(&html), &expect));
+    }
+    let page_cpu = per_op(cpu0);
+
+    let cpu0 = self_cpu();
+    for _ in 0..targets.len() {
+        std::hint::black_box(serde_json::to_string(std::hint::black_box(sample))?);
+    }
+    let json_cpu = per_op(cpu0);
+    println!(
+        "cpu per phase     dns {dns_cpu:.0} µs, http {http_cpu:.0} µs, page analysis {page_cpu:.0} µs, evidence json {json_cpu:.1} µs \
+         (beiand CPU per check, each phase alone over {} domains; the rest is storage and scheduling)",
+        targets.len()
+    );
     Ok(())
 }
 

@@ -94,6 +94,7 @@ pub const MAX_DEPTH: usize = 512;
 
 /// Elements that never nest: void elements, and those whose end tag is optional (sloppy pages
 /// leave hundreds of `<p>` and `<li>` open; the parser closes them implicitly).
+#[cfg_attr(not(test), allow(dead_code))]
 const NON_NESTING: [&str; 30] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
     "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup", "html",
@@ -106,11 +107,12 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
     let b = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(off) = memchr_lt(&b[i..]) {
+    // Every position `i` takes is a char boundary: just past a `<`, at a `<` or `>`, or the end.
+    while let Some(off) = find_byte(&b[i..], b'<') {
         let at = i + off;
         i = at + 1;
         if b[i..].starts_with(b"!--") {
-            i = find(b, i, b"-->").map_or(b.len(), |e| e + 3);
+            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
             continue;
         }
         let closing = b.get(i) == Some(&b'/');
@@ -119,10 +121,11 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
         if name_len == 0 {
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let tag_end = find(b, name_start, b">").unwrap_or(b.len());
+        let name = &b[name_start..name_start + name_len];
+        let tag_end = find_byte(&b[name_start..], b'>').map_or(b.len(), |e| name_start + e);
         let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
-        if NON_NESTING.contains(&name.as_str()) {
+        let class = fast::class_of(name);
+        if class & fast::NONNEST != 0 {
         } else if closing {
             depth = depth.saturating_sub(1);
         } else if !self_closing {
@@ -130,9 +133,8 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
             if depth > max_depth {
                 return (&html[..at], true);
             }
-            if name == "script" || name == "style" || name == "textarea" || name == "title" {
-                let end = format!("</{name}");
-                i = find_ci(b, tag_end, end.as_bytes()).unwrap_or(b.len());
+            if class & fast::LIMIT_RAW != 0 {
+                i = find_end_tag_ci(html, tag_end, name).unwrap_or(b.len());
                 continue;
             }
         }
@@ -141,26 +143,48 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
     (html, false)
 }
 
-fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
+/// The position of the first `needle` byte in `hay`, eight bytes at a time.
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let rep = LO * needle as u64;
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ rep;
+        // The lowest flagged byte is the first zero byte (borrows only flag bytes above it).
+        let zero = w.wrapping_sub(LO) & !w & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&c| c == needle).map(|p| at + p)
 }
 
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
-}
-
-fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+/// The first `</NAME` (ASCII case-insensitive) at or after `from`, a char boundary.
+fn find_end_tag_ci(html: &str, from: usize, name: &[u8]) -> Option<usize> {
+    let b = html.as_bytes();
+    let mut j = from;
+    while let Some(off) = find_byte(&b[j..], b'<') {
+        let p = j + off;
+        if b.get(p + 1) == Some(&b'/') && b.get(p + 2..p + 2 + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            return Some(p);
+        }
+        j = p + 1;
+    }
+    None
 }
 
 /// A link on the page.
+#[derive(Debug, PartialEq)]
 struct Link {
     href: String,
     host: Option<String>,
 }
 
 /// A run of visible text: from `start` (byte offset in the folded text) to the next run.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Run {
     start: usize,
     link: Option<usize>,
@@ -168,7 +192,7 @@ struct Run {
 }
 
 /// The page's text, folded, with where each run of it sits.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Text {
     visible: String,
     runs: Vec<Run>,
@@ -338,9 +362,11 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
 /// Analyses a page against what its filing says.
 pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     let (html, cut_at_depth) = limit_nesting(html, MAX_DEPTH);
-    let doc = Html::parse_document(html);
-    let text = collect(&doc);
-    let mut report = PageReport { title: title_of(&doc), cut_at_depth, ..Default::default() };
+    let (text, title) = fast::collect(html).unwrap_or_else(|| {
+        let doc = Html::parse_document(html);
+        (collect(&doc), title_of(&doc))
+    });
+    let mut report = PageReport { title, cut_at_depth, ..Default::default() };
 
     for (range, n) in number::find_icp_in_folded(&text.visible) {
         let (link, linked) = text.link_over(&range, |h| h == MIIT_HOST);
@@ -370,12 +396,54 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
             report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source: "alt" });
         }
     }
-    for (_, l) in number::find_licenses_in_folded(&text.visible) {
+    for (_, l) in find_in_stretches(&text.visible, &["ICP", "B1", "B2"], number::find_licenses_in_folded) {
         report.license_numbers.push(license_mention(&l, "text"));
     }
 
     report.findings = findings(&report, expect);
     report
+}
+
+/// Characters a filing, public-security or licence number can be written with (in folded text):
+/// province characters, digits (the patterns' `\d` is Unicode), the letters and words of the
+/// patterns, spaces and hyphens.
+fn may_be_in_number(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(c, ' ' | '-' | 'I' | 'C' | 'P' | 'B' | '备' | '证' | '号' | '公' | '网' | '安')
+        || (!c.is_ascii() && (c.is_numeric() || number::PROVINCES.contains(c)))
+}
+
+/// `find` over only the stretches of `text` that can hold a match: the longest runs of
+/// [`may_be_in_number`] characters around each occurrence of an anchor (every match contains
+/// one; anchors start with an ASCII byte). The matches, with their ranges in `text`, are those of `find(text)`, since the patterns
+/// have no assertions and no match can cross a character outside the runs; scanning a 40 KB
+/// homepage with an unanchored pattern costs more than the rest of the analysis.
+fn find_in_stretches<T>(text: &str, anchors: &[&str], find: impl Fn(&str) -> Vec<(Range<usize>, T)>) -> Vec<(Range<usize>, T)> {
+    let b = text.as_bytes();
+    let mut at: Vec<usize> = Vec::new();
+    for anchor in anchors {
+        let mut from = 0;
+        while let Some(off) = find_byte(&b[from..], anchor.as_bytes()[0]) {
+            let p = from + off;
+            if b[p..].starts_with(anchor.as_bytes()) {
+                at.push(p);
+            }
+            from = p + 1;
+        }
+    }
+    at.sort_unstable();
+    let mut out = Vec::new();
+    let mut done = 0;
+    for p in at {
+        if p < done {
+            continue;
+        }
+        let start = text[..p].char_indices().rev().take_while(|(_, c)| may_be_in_number(*c)).last().map_or(p, |(i, _)| i);
+        let end = text[p..].char_indices().find(|(_, c)| !may_be_in_number(*c)).map_or(text.len(), |(i, _)| p + i);
+        out.extend(find(&text[start..end]).into_iter().map(|(r, m)| (r.start + start..r.end + start, m)));
+        done = end;
+    }
+    out
 }
 
 /// The `page.*` findings for what was found.
@@ -461,6 +529,893 @@ pub fn render_text(r: &PageReport) -> String {
     s
 }
 
+/// The text of a page without building a document tree, for the pages whose tree is plain: one
+/// linear pass that tokenizes as html5ever does and applies the tree-construction rules only for
+/// the cases where they amount to "open this element" and "close the current element". Anything
+/// else — a mis-nested or implicitly closed element, tables, forms in forms, foreign content,
+/// character references it does not know, stray `<` — makes it give up, and the page goes through
+/// the full parser instead. So the result is the same as [`collect`] over
+/// [`Html::parse_document`] whenever it is given at all (the `fast_path_agrees_with_the_parser`
+/// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
+/// homepage builds no tree, no attribute maps and no interned names.
+mod fast {
+    use super::{find_byte, host_of, Link, Run, Text, FOOTER_MARKS};
+    use crate::number::fold_char;
+    use once_cell::sync::Lazy;
+    use std::borrow::Cow;
+
+    /// The page is outside the subset handled here.
+    pub(super) struct Bail;
+    type R<T> = Result<T, Bail>;
+
+    /// The visible text and the first title's text, or `None` when the full parser is needed.
+    pub(super) fn collect(html: &str) -> Option<(Text, Option<String>)> {
+        if html.contains('\0') {
+            return None;
+        }
+        // Input preprocessing as html5ever does it: a leading BOM is dropped, CR LF and CR become LF.
+        let html = html.strip_prefix('\u{feff}').unwrap_or(html);
+        let normalised;
+        let s = if html.contains('\r') {
+            normalised = html.replace("\r\n", "\n").replace('\r', "\n");
+            normalised.as_str()
+        } else {
+            html
+        };
+        let mut p = Parser {
+            s,
+            i: 0,
+            mode: Mode::Initial,
+            stack: Vec::with_capacity(32),
+            t: Text::default(),
+            skip: 0,
+            script: 0,
+            footer: 0,
+            links: Vec::new(),
+            p_open: 0,
+            a_open: 0,
+            form_open: false,
+            title: None,
+        };
+        p.t.visible.reserve(s.len() / 2);
+        p.run().ok()?;
+        let title = p.title.map(|raw| raw.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty());
+        Some((p.t, title))
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Mode {
+        Initial,
+        BeforeHtml,
+        BeforeHead,
+        InHead,
+        AfterHead,
+        InBody,
+        AfterBody,
+        AfterAfterBody,
+    }
+
+    // Element classes.
+    const SKIP: u32 = 1 << 0; // [`super::SKIPPED`]
+    const BLOCK: u32 = 1 << 1; // [`super::BLOCKS`], td, th
+    const SPECIAL: u32 = 1 << 2; // html5ever's `special_tag`
+    const PCLOSE: u32 = 1 << 3; // closes an open p in button scope
+    const HEADING: u32 = 1 << 4;
+    const PRE: u32 = 1 << 5;
+    const FORM: u32 = 1 << 6;
+    const LI: u32 = 1 << 7;
+    const DDDT: u32 = 1 << 8;
+    const A: u32 = 1 << 9;
+    const FMT: u32 = 1 << 10; // formatting elements other than a and nobr
+    const VOID: u32 = 1 << 11; // inserted and popped in body (area … track)
+    const HR: u32 = 1 << 12;
+    const HEADVOID: u32 = 1 << 13; // base basefont bgsound link meta
+    const SCRIPT: u32 = 1 << 14;
+    const RAWTEXT: u32 = 1 << 15; // style noscript iframe
+    const RCDATA: u32 = 1 << 16; // title
+    const BAIL: u32 = 1 << 17; // rules not modelled here
+    const P: u32 = 1 << 18;
+    /// [`super::NON_NESTING`]: not counted by [`super::limit_nesting`].
+    pub(super) const NONNEST: u32 = 1 << 19;
+    /// Skipped to their end tag by [`super::limit_nesting`].
+    pub(super) const LIMIT_RAW: u32 = 1 << 20;
+
+    /// Sorted by name (checked by a test).
+    pub(super) const CLASSES: &[(&str, u32)] = &[
+        ("a", A),
+        ("address", PCLOSE | BLOCK | SPECIAL),
+        ("applet", BAIL | SPECIAL),
+        ("area", VOID | SPECIAL | NONNEST),
+        ("article", PCLOSE | BLOCK | SPECIAL),
+        ("aside", PCLOSE | BLOCK | SPECIAL),
+        ("b", FMT),
+        ("base", HEADVOID | SPECIAL | NONNEST),
+        ("basefont", HEADVOID | SPECIAL),
+        ("bgsound", HEADVOID | SPECIAL),
+        ("big", FMT),
+        ("blockquote", PCLOSE | BLOCK | SPECIAL),
+        ("body", BAIL | SPECIAL | NONNEST),
+        ("br", VOID | BLOCK | SPECIAL | NONNEST),
+        ("button", BAIL | SPECIAL),
+        ("caption", BAIL | SPECIAL),
+        ("center", PCLOSE | SPECIAL),
+        ("code", FMT),
+        ("col", BAIL | SPECIAL | NONNEST),
+        ("colgroup", BAIL | SPECIAL | NONNEST),
+        ("dd", DDDT | BLOCK | SPECIAL | NONNEST),
+        ("details", PCLOSE | SPECIAL),
+        ("dialog", PCLOSE),
+        ("dir", PCLOSE | SPECIAL),
+        ("div", PCLOSE | BLOCK | SPECIAL),
+        ("dl", PCLOSE | BLOCK | SPECIAL),
+        ("dt", DDDT | BLOCK | SPECIAL | NONNEST),
+        ("em", FMT),
+        ("embed", VOID | SPECIAL | NONNEST),
+        ("fieldset", PCLOSE | BLOCK | SPECIAL),
+        ("figcaption", PCLOSE | BLOCK | SPECIAL),
+        ("figure", PCLOSE | BLOCK | SPECIAL),
+        ("font", FMT),
+        ("footer", PCLOSE | BLOCK | SPECIAL),
+        ("form", FORM | BLOCK | SPECIAL),
+        ("frame", BAIL | SPECIAL),
+        ("frameset", BAIL | SPECIAL),
+        ("h1", HEADING | BLOCK | SPECIAL),
+        ("h2", HEADING | BLOCK | SPECIAL),
+        ("h3", HEADING | BLOCK | SPECIAL),
+        ("h4", HEADING | BLOCK | SPECIAL),
+        ("h5", HEADING | BLOCK | SPECIAL),
+        ("h6", HEADING | BLOCK | SPECIAL),
+        ("head", BAIL | SKIP | SPECIAL | NONNEST),
+        ("header", PCLOSE | BLOCK | SPECIAL),
+        ("hgroup", PCLOSE | SPECIAL),
+        ("hr", HR | BLOCK | SPECIAL | NONNEST),
+        ("html", BAIL | SPECIAL | NONNEST),
+        ("i", FMT),
+        ("iframe", RAWTEXT | SKIP | SPECIAL),
+        ("image", BAIL),
+        ("img", VOID | SPECIAL | NONNEST),
+        ("input", VOID | SPECIAL | NONNEST),
+        ("isindex", BAIL | SPECIAL),
+        ("keygen", VOID),
+        ("li", LI | BLOCK | SPECIAL | NONNEST),
+        ("link", HEADVOID | SPECIAL | NONNEST),
+        ("listing", PRE | SPECIAL),
+        ("main", PCLOSE | BLOCK | SPECIAL),
+        ("marquee", BAIL | SPECIAL),
+        ("math", BAIL),
+        ("menu", PCLOSE | SPECIAL),
+        ("meta", HEADVOID | SPECIAL | NONNEST),
+        ("nav", PCLOSE | BLOCK | SPECIAL),
+        ("nobr", BAIL),
+        ("noembed", BAIL | SPECIAL),
+        ("noframes", BAIL | SPECIAL),
+        ("noscript", RAWTEXT | SKIP | SPECIAL),
+        ("object", BAIL | SKIP | SPECIAL),
+        ("ol", PCLOSE | BLOCK | SPECIAL),
+        ("optgroup", BAIL | NONNEST),
+        ("option", BAIL | NONNEST),
+        ("p", P | PCLOSE | BLOCK | SPECIAL | NONNEST),
+        ("param", VOID | SPECIAL | NONNEST),
+        ("plaintext", BAIL | SPECIAL),
+        ("pre", PRE | SPECIAL),
+        ("rb", BAIL),
+        ("rp", BAIL),
+        ("rt", BAIL),
+        ("rtc", BAIL),
+        ("s", FMT),
+        ("script", SCRIPT | SKIP | SPECIAL | LIMIT_RAW),
+        ("search", PCLOSE),
+        ("section", PCLOSE | BLOCK | SPECIAL),
+        ("select", BAIL | SPECIAL),
+        ("small", FMT),
+        ("source", VOID | SPECIAL | NONNEST),
+        ("strike", FMT),
+        ("strong", FMT),
+        ("style", RAWTEXT | SKIP | SPECIAL | LIMIT_RAW),
+        ("summary", PCLOSE | SPECIAL),
+        ("svg", BAIL | SKIP),
+        ("table", BAIL | BLOCK | SPECIAL),
+        ("tbody", BAIL | SPECIAL | NONNEST),
+        ("td", BAIL | BLOCK | SPECIAL | NONNEST),
+        ("template", BAIL | SKIP | SPECIAL),
+        ("textarea", BAIL | SPECIAL | LIMIT_RAW),
+        ("tfoot", BAIL | SPECIAL | NONNEST),
+        ("th", BAIL | BLOCK | SPECIAL | NONNEST),
+        ("thead", BAIL | SPECIAL | NONNEST),
+        ("title", RCDATA | SPECIAL | LIMIT_RAW),
+        ("tr", BAIL | BLOCK | SPECIAL | NONNEST),
+        ("track", VOID | SPECIAL | NONNEST),
+        ("tt", FMT),
+        ("u", FMT),
+        ("ul", PCLOSE | SPECIAL),
+        ("wbr", VOID | SPECIAL | NONNEST),
+        ("xmp", BAIL | SPECIAL),
+    ];
+
+    /// A name of up to 8 bytes as a number, ASCII lower-cased (names never contain NUL).
+    fn key(name: &[u8]) -> Option<u64> {
+        if name.len() > 8 {
+            return None;
+        }
+        let mut k = [0u8; 8];
+        for (d, c) in k.iter_mut().zip(name) {
+            *d = c.to_ascii_lowercase();
+        }
+        Some(u64::from_le_bytes(k))
+    }
+
+    /// [`CLASSES`] of the names of up to 8 bytes, in an open-addressing table by key.
+    static BY_KEY: Lazy<Vec<(u64, u32)>> = Lazy::new(|| {
+        let mut table = vec![(0u64, 0u32); 256];
+        for (n, c) in CLASSES {
+            if let Some(k) = key(n.as_bytes()) {
+                let mut slot = hash(k);
+                while table[slot].0 != 0 {
+                    slot = (slot + 1) & 255;
+                }
+                table[slot] = (k, *c);
+            }
+        }
+        table
+    });
+
+    fn hash(k: u64) -> usize {
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    }
+
+    /// The class of an element name, matched ASCII case-insensitively.
+    pub(super) fn class_of(name: &[u8]) -> u32 {
+        match key(name) {
+            Some(0) => 0,
+            Some(k) => {
+                let table = &*BY_KEY;
+                let mut slot = hash(k);
+                loop {
+                    match table[slot] {
+                        (0, _) => return 0,
+                        (e, c) if e == k => return c,
+                        _ => slot = (slot + 1) & 255,
+                    }
+                }
+            }
+            None => CLASSES.iter().find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes())).map_or(0, |(_, c)| *c),
+        }
+    }
+
+    fn class(name: &str) -> u32 {
+        class_of(name.as_bytes())
+    }
+
+    fn is_ws(b: u8) -> bool {
+        matches!(b, b'\t' | b'\n' | 0x0C | b'\r' | b' ')
+    }
+
+    /// The attributes the analysis reads (the first of each name, as html5ever drops duplicates).
+    #[derive(Default)]
+    struct Attrs<'a> {
+        id: Option<Cow<'a, str>>,
+        class: Option<Cow<'a, str>>,
+        href: Option<Cow<'a, str>>,
+        alt: Option<Cow<'a, str>>,
+        title: Option<Cow<'a, str>>,
+    }
+
+    struct Tag<'a> {
+        name: Cow<'a, str>,
+        class: u32,
+        end: bool,
+        self_closing: bool,
+        attrs: Attrs<'a>,
+    }
+
+    struct Open<'a> {
+        name: Cow<'a, str>,
+        class: u32,
+        link: bool,
+        footer: bool,
+    }
+
+    struct Parser<'a> {
+        s: &'a str,
+        i: usize,
+        mode: Mode,
+        stack: Vec<Open<'a>>,
+        t: Text,
+        skip: usize,
+        script: usize,
+        footer: usize,
+        links: Vec<usize>,
+        p_open: usize,
+        a_open: usize,
+        form_open: bool,
+        /// The first title element's text.
+        title: Option<String>,
+    }
+
+    /// Appends `s` folded with [`fold_char`], copying the stretches the fold leaves alone.
+    fn push_folded(out: &mut String, s: &str) {
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            let f = fold_char(c);
+            if f != c {
+                out.push_str(&s[start..i]);
+                out.push(f);
+                start = i + c.len_utf8();
+            }
+        }
+        out.push_str(&s[start..]);
+    }
+
+    /// Whether `hay` contains the lower-case ASCII `needle`, ASCII case-insensitively (the same as
+    /// `hay.to_ascii_lowercase().contains(needle)`).
+    fn contains_ci(hay: &str, needle: &str) -> bool {
+        hay.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    }
+
+    fn marks(v: Option<&Cow<'_, str>>) -> bool {
+        v.is_some_and(|v| FOOTER_MARKS.iter().any(|m| contains_ci(v, m)))
+    }
+
+    /// Named character references decoded here; any other name makes the page bail.
+    fn named(name: &str) -> Option<char> {
+        Some(match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => '\u{a0}',
+            "copy" => '©',
+            "reg" => '®',
+            "middot" => '·',
+            "laquo" => '«',
+            "raquo" => '»',
+            "ldquo" => '“',
+            "rdquo" => '”',
+            "lsquo" => '‘',
+            "rsquo" => '’',
+            "mdash" => '—',
+            "ndash" => '–',
+            "hellip" => '…',
+            "times" => '×',
+            "bull" => '•',
+            "yen" => '¥',
+            "trade" => '™',
+            "ensp" => '\u{2002}',
+            "emsp" => '\u{2003}',
+            "thinsp" => '\u{2009}',
+            _ => return None,
+        })
+    }
+
+    /// Decodes the character references of a text run or attribute value.
+    fn decode(seg: &str, in_attr: bool) -> R<Cow<'_, str>> {
+        let b = seg.as_bytes();
+        let Some(first) = find_byte(b, b'&') else { return Ok(Cow::Borrowed(seg)) };
+        let mut out = String::with_capacity(seg.len());
+        out.push_str(&seg[..first]);
+        let mut i = first;
+        while i < b.len() {
+            if b[i] != b'&' {
+                let next = find_byte(&b[i..], b'&').map_or(b.len(), |o| i + o);
+                out.push_str(&seg[i..next]);
+                i = next;
+                continue;
+            }
+            let j = i + 1;
+            match b.get(j) {
+                Some(c) if c.is_ascii_alphanumeric() => {
+                    let k = j + b[j..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+                    match b.get(k) {
+                        Some(b';') => {
+                            out.push(named(&seg[j..k]).ok_or(Bail)?);
+                            i = k + 1;
+                        }
+                        // In an attribute, `&name=` is never a reference.
+                        Some(b'=') if in_attr => {
+                            out.push('&');
+                            i = j;
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+                Some(b'#') => {
+                    let hex = matches!(b.get(j + 1), Some(b'x' | b'X'));
+                    let start = j + 1 + hex as usize;
+                    let len = b[start..].iter().take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }).count();
+                    if len == 0 || len > 6 || b.get(start + len) != Some(&b';') {
+                        return Err(Bail);
+                    }
+                    let v = u32::from_str_radix(&seg[start..start + len], if hex { 16 } else { 10 }).map_err(|_| Bail)?;
+                    let plain = matches!(v, 0x09 | 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFDCF | 0xFDF0..=0x10FFFF) && (v & 0xFFFE) != 0xFFFE;
+                    out.push(char::from_u32(v).filter(|_| plain).ok_or(Bail)?);
+                    i = start + len + 1;
+                }
+                _ => {
+                    out.push('&');
+                    i = j;
+                }
+            }
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    fn lower(s: &str) -> Cow<'_, str> {
+        if s.bytes().any(|c| c.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    }
+
+    impl<'a> Parser<'a> {
+        fn run(&mut self) -> R<()> {
+            let s = self.s;
+            let b = s.as_bytes();
+            while self.i < b.len() {
+                if b[self.i] != b'<' {
+                    let end = find_byte(&b[self.i..], b'<').map_or(b.len(), |o| self.i + o);
+                    let text = decode(&s[self.i..end], false)?;
+                    self.i = end;
+                    self.text(&text)?;
+                    continue;
+                }
+                match b.get(self.i + 1) {
+                    Some(b'!') if s[self.i..].starts_with("<!--") => self.comment()?,
+                    Some(b'!') if b.get(self.i + 2..self.i + 9).is_some_and(|d| d.eq_ignore_ascii_case(b"doctype")) => {
+                        let end = find_byte(&b[self.i..], b'>').ok_or(Bail)?;
+                        self.i += end + 1;
+                        if self.mode == Mode::Initial {
+                            self.mode = Mode::BeforeHtml;
+                        }
+                    }
+                    Some(b'/') => {
+                        let tag = self.tag()?;
+                        self.end(&tag)?;
+                    }
+                    Some(c) if c.is_ascii_alphabetic() => {
+                        let tag = self.tag()?;
+                        self.start(tag)?;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+            while !self.stack.is_empty() {
+                self.pop();
+            }
+            Ok(())
+        }
+
+        fn comment(&mut self) -> R<()> {
+            let body = self.i + 4;
+            let rest = &self.s[body..];
+            if rest.starts_with('>') || rest.starts_with("->") {
+                return Err(Bail);
+            }
+            let end = rest.find("-->").ok_or(Bail)?;
+            if rest[..end + 2].contains("--!") {
+                return Err(Bail);
+            }
+            self.i = body + end + 3;
+            Ok(())
+        }
+
+        /// Tokenizes the start or end tag at `self.i`.
+        fn tag(&mut self) -> R<Tag<'a>> {
+            let s = self.s;
+            let b = s.as_bytes();
+            let mut j = self.i + 1;
+            let end = b[j] == b'/';
+            j += end as usize;
+            if !b.get(j).is_some_and(u8::is_ascii_alphabetic) {
+                return Err(Bail);
+            }
+            let name_start = j;
+            while j < b.len() && !is_ws(b[j]) && b[j] != b'/' && b[j] != b'>' {
+                if !(b[j].is_ascii_alphanumeric() || matches!(b[j], b'-' | b':' | b'_' | b'.')) {
+                    return Err(Bail);
+                }
+                j += 1;
+            }
+            let name = lower(&s[name_start..j]);
+            let mut tag = Tag { class: class(&name), name, end, self_closing: false, attrs: Attrs::default() };
+            loop {
+                while j < b.len() && is_ws(b[j]) {
+                    j += 1;
+                }
+                match b.get(j) {
+                    None => return Err(Bail),
+                    Some(b'>') => {
+                        j += 1;
+                        break;
+                    }
+                    Some(b'/') if b.get(j + 1) == Some(&b'>') => {
+                        tag.self_closing = true;
+                        j += 2;
+                        break;
+                    }
+                    Some(b'/' | b'=') => return Err(Bail),
+                    _ => {}
+                }
+                let an = j;
+                while j < b.len() && !is_ws(b[j]) && !matches!(b[j], b'/' | b'>' | b'=') {
+                    if matches!(b[j], b'"' | b'\'' | b'<') {
+                        return Err(Bail);
+                    }
+                    j += 1;
+                }
+                let attr_name = &s[an..j];
+                while j < b.len() && is_ws(b[j]) {
+                    j += 1;
+                }
+                let mut value = Cow::Borrowed("");
+                if b.get(j) == Some(&b'=') {
+                    j += 1;
+                    while j < b.len() && is_ws(b[j]) {
+                        j += 1;
+                    }
+                    match b.get(j) {
+                        None | Some(b'>') => return Err(Bail),
+                        Some(&q @ (b'"' | b'\'')) => {
+                            let start = j + 1;
+                            let len = find_byte(&b[start..], q).ok_or(Bail)?;
+                            value = decode(&s[start..start + len], true)?;
+                            j = start + len + 1;
+                        }
+                        Some(_) => {
+                            let start = j;
+                            while j < b.len() && !is_ws(b[j]) && b[j] != b'>' {
+                                if matches!(b[j], b'"' | b'\'' | b'<' | b'=' | b'`') {
+                                    return Err(Bail);
+                                }
+                                j += 1;
+                            }
+                            value = decode(&s[start..j], true)?;
+                        }
+                    }
+                }
+                let slot = match attr_name.len() {
+                    2 if attr_name.eq_ignore_ascii_case("id") => &mut tag.attrs.id,
+                    3 if attr_name.eq_ignore_ascii_case("alt") => &mut tag.attrs.alt,
+                    4 if attr_name.eq_ignore_ascii_case("href") => &mut tag.attrs.href,
+                    5 if attr_name.eq_ignore_ascii_case("class") => &mut tag.attrs.class,
+                    5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
+                    _ => continue,
+                };
+                if slot.is_none() {
+                    *slot = Some(value);
+                }
+            }
+            self.i = j;
+            Ok(tag)
+        }
+
+        fn current(&self) -> &str {
+            self.stack.last().map_or("", |o| &o.name)
+        }
+
+        /// Opens an element: what `collect` does on entering it.
+        fn open(&mut self, name: Cow<'a, str>, class: u32, attrs: &Attrs<'a>) {
+            let is_skip = class & SKIP != 0;
+            let is_script = class & SCRIPT != 0;
+            let is_footer = name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref());
+            let link = class & A != 0 && attrs.href.is_some();
+            if let Some(href) = attrs.href.as_deref().filter(|_| link) {
+                self.t.links.push(Link { host: host_of(href), href: href.to_string() });
+                self.links.push(self.t.links.len() - 1);
+            }
+            for v in [&attrs.alt, &attrs.title].into_iter().flatten() {
+                push_folded(&mut self.t.attributes, v);
+                self.t.attributes.push('\n');
+            }
+            self.skip += is_skip as usize;
+            self.script += is_script as usize;
+            self.footer += is_footer as usize;
+            if class & BLOCK != 0 && self.skip == 0 {
+                self.t.visible.push('\n');
+            }
+            self.p_open += (class & P != 0) as usize;
+            self.a_open += (class & A != 0) as usize;
+            self.stack.push(Open { name, class, link, footer: is_footer });
+        }
+
+        fn open_implied(&mut self, name: &'static str) {
+            self.open(Cow::Borrowed(name), class(name), &Attrs::default());
+        }
+
+        /// Closes the current element: what `collect` does on leaving it.
+        fn pop(&mut self) {
+            let Some(o) = self.stack.pop() else { return };
+            self.skip -= (o.class & SKIP != 0) as usize;
+            self.script -= (o.class & SCRIPT != 0) as usize;
+            self.footer -= o.footer as usize;
+            if o.link {
+                self.links.pop();
+            }
+            if o.class & BLOCK != 0 && self.skip == 0 {
+                self.t.visible.push('\n');
+            }
+            self.p_open -= (o.class & P != 0) as usize;
+            self.a_open -= (o.class & A != 0) as usize;
+        }
+
+        /// A text node's worth of characters at the current node.
+        fn insert_text(&mut self, s: &str) -> R<()> {
+            if self.script > 0 {
+                return Err(Bail); // script text only comes through `raw`
+            }
+            if self.skip == 0 {
+                let (link, footer) = (self.links.last().copied(), self.footer > 0);
+                if self.t.runs.last().map(|r| (r.link, r.footer)) != Some((link, footer)) {
+                    self.t.runs.push(Run { start: self.t.visible.len(), link, footer });
+                }
+                push_folded(&mut self.t.visible, s);
+            }
+            Ok(())
+        }
+
+        /// A character token, split into leading whitespace and the rest where the mode cares.
+        fn text(&mut self, mut s: &str) -> R<()> {
+            loop {
+                if self.mode == Mode::InBody {
+                    return self.insert_text(s);
+                }
+                let ws = s.bytes().take_while(|&c| is_ws(c)).count();
+                if ws > 0 {
+                    match self.mode {
+                        Mode::Initial | Mode::BeforeHtml | Mode::BeforeHead => {}
+                        _ => self.insert_text(&s[..ws])?,
+                    }
+                    s = &s[ws..];
+                    if s.is_empty() {
+                        return Ok(());
+                    }
+                }
+                self.anything_else()?;
+            }
+        }
+
+        /// The "anything else" step of the modes before the body: implied elements.
+        fn anything_else(&mut self) -> R<()> {
+            match self.mode {
+                Mode::Initial => self.mode = Mode::BeforeHtml,
+                Mode::BeforeHtml => {
+                    self.open_implied("html");
+                    self.mode = Mode::BeforeHead;
+                }
+                Mode::BeforeHead => {
+                    self.open_implied("head");
+                    self.mode = Mode::InHead;
+                }
+                Mode::InHead => {
+                    if self.current() != "head" {
+                        return Err(Bail);
+                    }
+                    self.pop();
+                    self.mode = Mode::AfterHead;
+                }
+                Mode::AfterHead => {
+                    self.open_implied("body");
+                    self.mode = Mode::InBody;
+                }
+                Mode::AfterBody | Mode::AfterAfterBody => {
+                    if self.current() != "body" {
+                        return Err(Bail);
+                    }
+                    self.mode = Mode::InBody;
+                }
+                Mode::InBody => return Err(Bail),
+            }
+            Ok(())
+        }
+
+        fn start(&mut self, tag: Tag<'a>) -> R<()> {
+            if tag.self_closing && tag.class & (VOID | HR | HEADVOID) == 0 {
+                return Err(Bail);
+            }
+            loop {
+                let n = &*tag.name;
+                match self.mode {
+                    Mode::Initial => self.mode = Mode::BeforeHtml,
+                    Mode::BeforeHtml if n == "html" => {
+                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.mode = Mode::BeforeHead;
+                        return Ok(());
+                    }
+                    Mode::BeforeHtml => self.anything_else()?,
+                    Mode::BeforeHead if n == "head" => {
+                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.mode = Mode::InHead;
+                        return Ok(());
+                    }
+                    Mode::BeforeHead if n != "html" => self.anything_else()?,
+                    Mode::InHead if tag.class & (HEADVOID | SCRIPT | RCDATA) != 0 || n == "style" || n == "noscript" => {
+                        return self.in_head(tag);
+                    }
+                    Mode::InHead if !matches!(n, "html" | "head" | "template" | "noframes") => self.anything_else()?,
+                    Mode::AfterHead if n == "body" => {
+                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.mode = Mode::InBody;
+                        return Ok(());
+                    }
+                    Mode::AfterHead
+                        if tag.class & (HEADVOID | SCRIPT | RCDATA) == 0
+                            && !matches!(n, "html" | "frameset" | "head" | "noframes" | "style" | "template") =>
+                    {
+                        self.anything_else()?
+                    }
+                    Mode::InBody => return self.in_body(tag),
+                    Mode::AfterBody | Mode::AfterAfterBody if n != "html" => self.anything_else()?,
+                    _ => return Err(Bail),
+                }
+            }
+        }
+
+        /// Start tags the head rules handle (also used from the body).
+        fn in_head(&mut self, tag: Tag<'a>) -> R<()> {
+            if tag.class & HEADVOID != 0 {
+                self.open(tag.name, tag.class, &tag.attrs);
+                self.pop();
+                return Ok(());
+            }
+            self.raw(tag)
+        }
+
+        fn in_body(&mut self, tag: Tag<'a>) -> R<()> {
+            let c = tag.class;
+            if c & BAIL != 0 {
+                return Err(Bail);
+            }
+            if c & (HEADVOID | SCRIPT | RCDATA) != 0 || tag.name == "style" {
+                return self.in_head(tag);
+            }
+            if c & RAWTEXT != 0 {
+                return self.raw(tag); // noscript (scripting enabled), iframe
+            }
+            if c & (PCLOSE | HEADING | PRE | FORM | LI | DDDT | HR) != 0 && self.p_open > 0 {
+                return Err(Bail); // would close the open p
+            }
+            if c & HEADING != 0 && self.stack.last().is_some_and(|o| o.class & HEADING != 0) {
+                return Err(Bail);
+            }
+            if c & FORM != 0 {
+                if self.form_open {
+                    return Err(Bail);
+                }
+                self.form_open = true;
+            }
+            if c & (LI | DDDT) != 0 {
+                for o in self.stack.iter().rev() {
+                    let closes = if c & LI != 0 { o.class & LI != 0 } else { o.class & DDDT != 0 };
+                    if closes {
+                        return Err(Bail);
+                    }
+                    if o.class & SPECIAL != 0 && !matches!(&*o.name, "address" | "div" | "p") {
+                        break;
+                    }
+                }
+            }
+            if c & A != 0 && self.a_open > 0 {
+                return Err(Bail);
+            }
+            let void = c & (VOID | HR) != 0;
+            self.open(tag.name, tag.class, &tag.attrs);
+            if void {
+                self.pop();
+            }
+            if c & PRE != 0 {
+                // A newline right after <pre> is dropped.
+                match self.s.as_bytes().get(self.i) {
+                    Some(b'\n') => self.i += 1,
+                    Some(b'&') => return Err(Bail),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+
+        /// A script, rawtext or RCDATA element: its content up to the matching end tag is one text.
+        fn raw(&mut self, tag: Tag<'a>) -> R<()> {
+            let class = tag.class;
+            let is_title = class & RCDATA != 0;
+            self.open(tag.name, tag.class, &tag.attrs);
+            let s = self.s;
+            let b = s.as_bytes();
+            let name = self.current().as_bytes().to_vec();
+            let start = self.i;
+            let mut j = start;
+            let end = loop {
+                let p = j + find_byte(&b[j..], b'<').ok_or(Bail)?;
+                if b.get(p + 1) != Some(&b'/') {
+                    j = p + 1;
+                    continue;
+                }
+                let after = p + 2 + name.len();
+                if b.get(p + 2..after).is_some_and(|n| n.eq_ignore_ascii_case(&name)) {
+                    match b.get(after) {
+                        Some(&c) if is_ws(c) || c == b'/' || c == b'>' => break p,
+                        None => return Err(Bail),
+                        _ => {}
+                    }
+                }
+                j = p + 2;
+            };
+            let content = &s[start..end];
+            if class & SCRIPT != 0 && content.contains("<!--") {
+                return Err(Bail);
+            }
+            let content = if is_title { decode(content, false)? } else { Cow::Borrowed(content) };
+            if is_title && self.title.is_none() {
+                self.title = Some(content.to_string());
+            }
+            if !content.is_empty() {
+                if self.script > 0 {
+                    push_folded(&mut self.t.script, &content);
+                    self.t.script.push('\n');
+                } else {
+                    self.insert_text(&content)?;
+                }
+            }
+            self.i = end;
+            let close = self.tag()?;
+            if !close.end {
+                return Err(Bail);
+            }
+            self.pop();
+            if class & SCRIPT != 0 && self.s[self.i..].starts_with('\u{feff}') {
+                // html5ever's driver feeds the tokenizer again after each script, and every feed
+                // drops a leading byte-order mark.
+                self.i += '\u{feff}'.len_utf8();
+            }
+            Ok(())
+        }
+
+        fn end(&mut self, tag: &Tag<'a>) -> R<()> {
+            loop {
+                let n = &*tag.name;
+                let implied = matches!(n, "head" | "body" | "html" | "br");
+                match self.mode {
+                    Mode::Initial => self.mode = Mode::BeforeHtml,
+                    Mode::BeforeHtml | Mode::BeforeHead if implied => self.anything_else()?,
+                    Mode::InHead if n == "head" => {
+                        self.anything_else()?;
+                        return Ok(());
+                    }
+                    Mode::InHead if implied => self.anything_else()?,
+                    Mode::AfterHead if implied && n != "head" => self.anything_else()?,
+                    Mode::InBody => return self.end_in_body(tag),
+                    Mode::AfterBody if n == "html" => {
+                        self.mode = Mode::AfterAfterBody;
+                        return Ok(());
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+        }
+
+        fn end_in_body(&mut self, tag: &Tag<'a>) -> R<()> {
+            let n = &*tag.name;
+            if self.stack.len() < 2 {
+                return Err(Bail);
+            }
+            match n {
+                "body" | "html" if self.current() == "body" => {
+                    self.mode = if n == "body" { Mode::AfterBody } else { Mode::AfterAfterBody };
+                }
+                "br" | "template" | "body" | "html" => return Err(Bail),
+                "form" if self.form_open && self.current() == "form" => {
+                    self.form_open = false;
+                    self.pop();
+                }
+                "form" => return Err(Bail),
+                _ if self.current() == n => self.pop(),
+                _ => return Err(Bail),
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +1426,241 @@ mod tests {
 
     fn codes(r: &PageReport) -> Vec<&'static str> {
         r.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    /// What the full parser makes of a page: the reference for the fast path.
+    fn parsed(html: &str) -> (Text, Option<String>) {
+        let doc = Html::parse_document(html);
+        (collect(&doc), title_of(&doc))
+    }
+
+    /// Whether the fast path took the page; when it did, it must agree with the parser.
+    fn fast_agrees(html: &str) -> bool {
+        match fast::collect(html) {
+            Some(fast) => {
+                assert_eq!(fast, parsed(html), "the fast path differs from the parser on {html:?}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn element_classes_match_the_lists() {
+        let names: Vec<&str> = fast::CLASSES.iter().map(|(n, _)| *n).collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "CLASSES must be sorted for the binary search");
+        for name in SKIPPED.iter().chain(BLOCKS.iter()).chain(["td", "th"].iter()) {
+            assert!(names.contains(name), "{name} has no class");
+        }
+        for name in NON_NESTING {
+            assert!(names.contains(&name), "{name} has no class");
+        }
+        for &(name, class) in fast::CLASSES {
+            assert_eq!(fast::class_of(name.as_bytes()), class);
+            assert_eq!(fast::class_of(name.to_ascii_uppercase().as_bytes()), class);
+            assert_eq!(class & fast::NONNEST != 0, NON_NESTING.contains(&name), "non-nesting flag of {name}");
+            assert_eq!(class & fast::LIMIT_RAW != 0, ["script", "style", "textarea", "title"].contains(&name), "raw flag of {name}");
+            assert_eq!(class & 1 != 0, SKIPPED.contains(&name), "skip flag of {name}");
+            assert_eq!(class & 2 != 0, BLOCKS.contains(&name) || name == "td" || name == "th", "block flag of {name}");
+        }
+    }
+
+    /// A random page: mostly plausible markup, with sloppy and hostile pieces mixed in.
+    fn random_page(rng: &mut fastrand::Rng) -> String {
+        const NAMES: &[&str] = &[
+            "div", "p", "span", "a", "b", "i", "em", "strong", "footer", "header", "nav", "ul", "ol", "li", "dl", "dt", "dd",
+            "h1", "h3", "section", "main", "article", "pre", "form", "label", "font", "center", "small", "x-widget", "o:p",
+            "table", "td", "tr", "button", "select", "svg", "textarea", "img", "br", "hr", "input", "meta", "link",
+            "address", "listing", "menu", "dialog", "search", "details", "summary", "nobr", "u", "s", "code", "DIV", "Span",
+            "body", "html", "head", "template", "object", "figure", "aside", "wbr", "frame", "caption", "isindex",
+        ];
+        const ATTRS: &[&str] = &[
+            " id=\"footer\"", " class=\"Foot\"", " class=\"item\"", " href=\"https://beian.miit.gov.cn/\"",
+            " href='//beian.miit.gov.cn'", " href=/x", " href=\"?a=1&b=2\"", " href=\"a&amp;b\"", " href=\"&copy\"",
+            " alt=\"京ICP备12345678号-1\"", " title=\"京公网安备11010802020134号\"", " TITLE=\"x\"", " id=bottom",
+            " class=\"a\" class=\"footer\"", " href", " href = \"x\"", " CLASS=COPYRIGHT", " href=\"&#x41;\"",
+            " href=\"http://[::1\"", " data-x=\"<\"", " a=\"1\"b=\"2\"", " alt='a&nbsp;b'", " x=y&z", " href=\"https://www.miitbeian.gov.cn\"",
+            " title=\"&lt;\"", " id=\"beian-\u{4e2d}\"", " /", " =x", " alt=\"\"", " href=\"&notit;\"", " src=x",
+        ];
+        const TEXTS: &[&str] = &[
+            "京ICP备12345678号-1", "京公网安备11010802020134号", "新闻", " ", "\n", "\r\n", "\r", "\t", "&amp;", "&nbsp;",
+            "&copy;", "&#20140;", "&#x4eac;", "&#0;", "&#128;", "AT&T", "a & b", "&bogus;", "&notit;", "&lt;div&gt;",
+            "１２３", "－", "\u{3000}", "x < y", "©", "ＩＣＰ", "B2-20201234", "京ICP证030173号", "\u{feff}", "&", "&#",
+            "&#x;", "\u{c}", "-2024", "号", "&#10;", "&#13;", "&amp", "&ensp;", "&hellip;",
+        ];
+        const NOISE: &[&str] = &[
+            "<!-- x -->", "<!---->", "<!-->", "<!-- a -- b -->", "<!--x--!>", "<!DOCTYPE html>", "</p>", "</div>", "</a>",
+            "</b>", "</span>", "</body>", "</html>", "</head>", "<", "</>", "<?xml ?>", "<![CDATA[x]]>", "</br>", "<br/>",
+            "<div/>", "<img src=x />", "<p>", "<li>", "<a href=\"https://beian.miit.gov.cn\">", "<html>", "<head>",
+            "<body class=\"bottom\">", "</form>", "<form>", "<h2>", "<dd>", "<pre>\n", "</x-widget>", "<!--", "<a",
+        ];
+        const RAW: &[&str] = &[
+            "<script>var a='<div>';</script>", "<script><!-- x --></script>", "<script>京ICP备12345678号</SCRIPT >",
+            "<style>p{}</style>", "<title>A &amp; B</title>", "<title></title>", "<title> 首页\n - 某某 </title>",
+            "<noscript><img alt=\"京ICP备12345678号\"></noscript>", "<iframe><p>x</p></iframe>", "<script></script>",
+            "<script>a</scripts></script>", "<title>x</title >", "<script>x</script/>", "<script>x", "<title>a<b>c</title>",
+            "<style>a</style x=\"1\">", "<pre>\nx</pre>", "<listing>\n\nx</listing>",
+        ];
+        fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
+            from[rng.usize(..from.len())]
+        }
+        fn content(rng: &mut fastrand::Rng, depth: usize, s: &mut String) {
+            for _ in 0..rng.usize(0..6) {
+                match rng.usize(..20) {
+                    0..=6 => s.push_str(pick(rng, TEXTS)),
+                    7..=14 if depth < 6 => {
+                        let name = pick(rng, NAMES);
+                        s.push('<');
+                        s.push_str(name);
+                        for _ in 0..rng.usize(0..3) {
+                            s.push_str(pick(rng, ATTRS));
+                        }
+                        s.push('>');
+                        content(rng, depth + 1, s);
+                        if rng.usize(..10) < 9 {
+                            s.push_str("</");
+                            s.push_str(if rng.usize(..10) == 0 { "div" } else { name });
+                            s.push('>');
+                        }
+                    }
+                    15..=16 => s.push_str(pick(rng, NOISE)),
+                    _ => s.push_str(pick(rng, RAW)),
+                }
+            }
+        }
+        let mut s = String::new();
+        if rng.bool() {
+            s.push_str(pick(rng, &["<!DOCTYPE html>", "<!doctype html>\n", "<!-- c --><!DOCTYPE html>", " ", "\u{feff}<!DOCTYPE html>"]));
+        }
+        match rng.usize(..4) {
+            0 => {
+                s.push_str(pick(rng, &["<html>", "<html lang=\"zh\" class=\"bottom\">", "<HTML>", ""]));
+                s.push_str(pick(rng, &["<head>", " <head>\n", ""]));
+                for _ in 0..rng.usize(0..4) {
+                    s.push_str(pick(rng, &["<meta charset=\"utf-8\">", "<title>某某科技</title>", "<link rel=x title=\"京ICP备1号\">", "\n  ", "<script>var x;</script>", "<style>a{}</style>", "<noscript>x</noscript>", "<base href=/>"]));
+                }
+                s.push_str(pick(rng, &["</head>", "</head>\n", "", "</head><!-- c -->"]));
+                s.push_str(pick(rng, &["<body>", "<body id=\"page\">", "\n<body class=foot>", ""]));
+                content(rng, 0, &mut s);
+                s.push_str(pick(rng, &["</body></html>", "</body>\n</html>\n", "</body><script>x</script></html>", "", "</html>", "</body>"]));
+            }
+            1 => content(rng, 0, &mut s),
+            2 => {
+                s.push_str("<head><title>t</title></head>");
+                content(rng, 0, &mut s);
+            }
+            _ => {
+                s.push_str("<title>某某科技</title>");
+                content(rng, 0, &mut s);
+            }
+        }
+        s
+    }
+
+
+    /// The first implementation of [`limit_nesting`], kept to check the faster one against.
+    fn limit_nesting_reference(html: &str, max_depth: usize) -> (&str, bool) {
+        let b = html.as_bytes();
+        let mut depth = 0usize;
+        let mut i = 0;
+        while let Some(off) = memchr_lt(&b[i..]) {
+            let at = i + off;
+            i = at + 1;
+            if b[i..].starts_with(b"!--") {
+                i = find(b, i, b"-->").map_or(b.len(), |e| e + 3);
+                continue;
+            }
+            let closing = b.get(i) == Some(&b'/');
+            let name_start = i + closing as usize;
+            let name_len = b[name_start..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+            if name_len == 0 {
+                continue;
+            }
+            let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+            let tag_end = find(b, name_start, b">").unwrap_or(b.len());
+            let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
+            if NON_NESTING.contains(&name.as_str()) {
+            } else if closing {
+                depth = depth.saturating_sub(1);
+            } else if !self_closing {
+                depth += 1;
+                if depth > max_depth {
+                    return (&html[..at], true);
+                }
+                if name == "script" || name == "style" || name == "textarea" || name == "title" {
+                    let end = format!("</{name}");
+                    i = find_ci(b, tag_end, end.as_bytes()).unwrap_or(b.len());
+                    continue;
+                }
+            }
+            i = tag_end.max(i);
+        }
+        (html, false)
+    }
+
+    fn memchr_lt(b: &[u8]) -> Option<usize> {
+        b.iter().position(|&c| c == b'<')
+    }
+
+    fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+        hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    }
+
+    fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+        hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+    }
+
+    #[test]
+    fn limit_nesting_agrees_with_its_reference() {
+        let mut rng = fastrand::Rng::with_seed(42);
+        let mut pages: Vec<String> = vec![
+            TYPICAL.to_string(),
+            "<div>".repeat(MAX_DEPTH + 1),
+            "<DIV><Script><div></SCRIPT><div>".repeat(300),
+            "<a title=\"<div>\"><div/><!--<div>--><!-->".repeat(200),
+            "<title><div></TiTlE x><textarea></textarea ".repeat(200),
+            "<br><p><li><td>".repeat(1000) + &"<span>".repeat(MAX_DEPTH),
+            "<\u{4e2d}<div".to_string(),
+        ];
+        pages.extend((0..600).map(|_| random_page(&mut rng).repeat(20)));
+        for page in &pages {
+            for max in [4, 16, MAX_DEPTH] {
+                assert_eq!(limit_nesting(page, max), limit_nesting_reference(page, max), "{page:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_in_stretches_are_all_the_numbers() {
+        const BITS: &[&str] = &[
+            "京", "粤", "川", "ICP", "ICP证", "备", "证", "号", "公网安备", "B1", "B2", "-", " ", "0", "1", "2", "5", "123456",
+            "20201234", "１２", "\u{663}", "新闻", "A", "B", "IC", "P", "\n", "版权", "·", "云", "公", "安", "网",
+        ];
+        let mut rng = fastrand::Rng::with_seed(9);
+        for _ in 0..20000 {
+            let text: String = (0..rng.usize(0..30)).map(|_| BITS[rng.usize(..BITS.len())]).collect();
+            let text = number::fold(&text);
+            assert_eq!(
+                find_in_stretches(&text, &["ICP", "B1", "B2"], number::find_licenses_in_folded),
+                number::find_licenses_in_folded(&text),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_parser() {
+        let footer = r#"<div class="footer"><p><a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a></p></div>"#;
+        for page in [TYPICAL, footer, &TYPICAL.replace('\n', "\r\n")] {
+            assert!(fast_agrees(page), "the fast path should take {page:?}");
+        }
+        let runs: usize = std::env::var("BEIAND_PAGE_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+        let mut rng = fastrand::Rng::with_seed(0x0062_6569_616e);
+        let mut taken = 0;
+        for _ in 0..runs {
+            taken += fast_agrees(&random_page(&mut rng)) as usize;
+        }
+        assert!(taken * 5 > runs, "the fast path took only {taken} of {runs} generated pages");
     }
 
     /// A footer the way most Chinese company sites write it.
