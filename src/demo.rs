@@ -266,7 +266,7 @@ pub async fn run() -> Result<()> {
     let scanner = Arc::new(scan::Scanner::new(&cfg)?);
     let targets = scan::targets(store.filings(crate::store::FilingSelect::All).await?);
     let mut lines = Vec::new();
-    let summary = scan::run(&store, scanner, "demo", ProbeSet::ALL, targets, |check, _| {
+    let summary = scan::run(&store, scanner, "demo", ProbeSet::ALL, scan::Targets::List(targets), |check, _| {
         let codes: Vec<String> = check
             .findings
             .iter()

@@ -195,10 +195,10 @@ async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>
         (None, Some(s)) => scan::Selection::Site(s),
         (None, None) => scan::Selection::All,
     };
-    let targets = scan::select_targets(&store, &selection).await?;
+    let targets = scan::Targets::of(&store, &selection).await?;
     let scanner = std::sync::Arc::new(scan::Scanner::new(cfg)?);
     let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(targets.len() as u64);
+        let bar = indicatif::ProgressBar::new(targets.count(&store).await? as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} domains [{bar:40}] {per_sec} eta {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())

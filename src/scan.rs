@@ -79,6 +79,58 @@ pub async fn select_targets(store: &Store, selection: &Selection) -> Result<Vec<
     })
 }
 
+/// What a scan goes over: a list in hand, or every filing of a kind read from the store a page
+/// at a time (so that a scan of 100,000 filings never holds them all).
+pub enum Targets {
+    List(Vec<Target>),
+    Filings(crate::store::FilingSelect),
+}
+
+/// Filings read per page by [`Targets::Filings`].
+const FILINGS_PAGE: i64 = 500;
+
+impl Targets {
+    /// The targets of a selection: every filing streams from the store, the rest is a list.
+    pub async fn of(store: &Store, selection: &Selection) -> Result<Targets> {
+        Ok(match selection {
+            Selection::All => Targets::Filings(crate::store::FilingSelect::All),
+            Selection::Active => Targets::Filings(crate::store::FilingSelect::Active),
+            other => Targets::List(select_targets(store, other).await?),
+        })
+    }
+
+    /// How many targets there are.
+    pub async fn count(&self, store: &Store) -> Result<usize> {
+        match self {
+            Targets::List(list) => Ok(list.len()),
+            Targets::Filings(select) => store.count_targets(*select).await,
+        }
+    }
+
+    /// The targets as a stream; a storage error ends it with that error.
+    fn stream(self, store: Store) -> futures::stream::BoxStream<'static, Result<Target>> {
+        match self {
+            Targets::List(list) => futures::stream::iter(list.into_iter().map(Ok)).boxed(),
+            Targets::Filings(select) => futures::stream::unfold(Some(None::<String>), move |after| {
+                let store = store.clone();
+                async move {
+                    let after = after?;
+                    match store.filings_after(select, after.as_deref(), FILINGS_PAGE).await {
+                        Ok(page) if page.is_empty() => None,
+                        Ok(page) => {
+                            let last = page.last().map(|f| f.site_number.clone());
+                            Some((futures::stream::iter(targets(page).into_iter().map(Ok)).boxed(), Some(last)))
+                        }
+                        Err(e) => Some((futures::stream::iter([Err(e)]).boxed(), None)),
+                    }
+                }
+            })
+            .flatten()
+            .boxed(),
+        }
+    }
+}
+
 /// Every domain of every filing given.
 pub fn targets(filings: Vec<Filing>) -> Vec<Target> {
     filings
@@ -396,12 +448,13 @@ pub async fn run(
     scanner: Arc<Scanner>,
     profile: &str,
     probes: ProbeSet,
-    targets: Vec<Target>,
+    targets: Targets,
     mut each: impl FnMut(&DomainCheck, &str),
 ) -> Result<RunSummary> {
     let started = Instant::now();
-    let run_id = store.start_run(profile, &probes.names(), targets.len(), clock::now()).await?;
-    let mut summary = RunSummary { run_id, targets: targets.len(), ..Default::default() };
+    let total = targets.count(store).await?;
+    let run_id = store.start_run(profile, &probes.names(), total, clock::now()).await?;
+    let mut summary = RunSummary { run_id, targets: total, ..Default::default() };
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ResultRow>>(4);
     let writer_store = store.clone();
@@ -416,15 +469,16 @@ pub async fn run(
     });
 
     let concurrency = scanner.concurrency();
-    let mut checks = futures::stream::iter(targets)
+    let mut checks = targets
+        .stream(store.clone())
         .map(|t| {
             let scanner = scanner.clone();
-            tokio::spawn(async move { scanner.check(&t, probes).await })
+            tokio::spawn(async move { anyhow::Ok(scanner.check(&t?, probes).await) })
         })
         .buffer_unordered(concurrency);
     let mut batch: Vec<ResultRow> = Vec::with_capacity(500);
     while let Some(joined) = checks.next().await {
-        let check = joined?;
+        let check = joined??;
         let evidence = serde_json::to_string(&check)?;
         each(&check, &evidence);
         summary.checked += 1;

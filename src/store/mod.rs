@@ -266,6 +266,34 @@ impl Store {
         rows.iter().map(filing_from_row).collect()
     }
 
+    /// One page of [`Store::filings`]: up to `limit` filings after site number `after`, so that
+    /// a scan of every filing holds one page at a time, not all of them.
+    pub async fn filings_after(&self, select: FilingSelect, after: Option<&str>, limit: i64) -> Result<Vec<Filing>> {
+        let filter = match select {
+            FilingSelect::All => "",
+            FilingSelect::Active => " AND status = 'active'",
+        };
+        let sql = format!(
+            "SELECT {} FROM filings WHERE removed_at IS NULL{filter} AND site_number > $1 ORDER BY site_number LIMIT $2",
+            Self::FILING_COLUMNS
+        );
+        let rows = sqlx::query(&sql).bind(after.unwrap_or("").to_string()).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(filing_from_row).collect()
+    }
+
+    /// How many (filing, domain) targets [`Store::filings`] would give.
+    pub async fn count_targets(&self, select: FilingSelect) -> Result<usize> {
+        let filter = match select {
+            FilingSelect::All => "",
+            FilingSelect::Active => " AND f.status = 'active'",
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM filing_domains d JOIN filings f ON f.site_number = d.site_number WHERE f.removed_at IS NULL{filter}"
+        );
+        let n: i64 = sqlx::query(&sql).fetch_one(&self.pool).await?.get(0);
+        Ok(n as usize)
+    }
+
     /// One filing by site number (removed ones too).
     pub async fn filing(&self, site_number: &str) -> Result<Option<Filing>> {
         let sql = format!("SELECT {} FROM filings WHERE site_number = $1", Self::FILING_COLUMNS);
