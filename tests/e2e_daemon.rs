@@ -438,5 +438,6 @@ fn two_instances_on_postgres_share_a_run_and_finish_a_dead_ones_work() {
     wait_for("the run applied to the tickets once", Duration::from_secs(10), || {
         (count(db, &format!("SELECT COUNT(*) FROM ticket_runs WHERE run_id = {run}")) == 1).then_some(())
     });
-    assert_eq!(count(db, "SELECT COUNT(*) FROM tickets"), 1);
+    let tickets = query(db, "SELECT site_number, code FROM tickets ORDER BY id");
+    assert_eq!(tickets.len(), 1, "{tickets:?}\na's log:\n{}\nb's log:\n{}", da.log(), db_b.log());
 }

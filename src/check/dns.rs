@@ -8,7 +8,9 @@
 //! concurrency it stops chasing CNAME chains and reports a chained domain as having no address —
 //! which would be a false `dns.unresolved`. A resolver per query keeps the count per chain (0.26
 //! fixes the counter; moving to it is a larger API migration). The cost is a few allocations per
-//! query; UDP sockets are per query in hickory anyway.
+//! query; UDP sockets are per query in hickory anyway. (Measured: with 0.26 and one shared
+//! resolver the DNS phase costs the same ~75 µs of CPU per check; the cost is the kernel's, a
+//! fresh UDP socket per query and the loopback round trip, not the resolver's construction.)
 
 use crate::config;
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
@@ -203,6 +205,71 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Serves two zones from one in-process server, with chains that cross between them:
+    /// `c<i>.one.test` → `c<i>.two.test` → `d<i>.one.test` (A 127.10.0.1). An authoritative server
+    /// does not follow a CNAME out of its zone, so the resolver itself has to chase each link:
+    /// three queries per record type.
+    async fn cross_zone_chains(n: usize) -> std::net::SocketAddr {
+        use hickory_proto::rr::rdata::{A, CNAME, SOA};
+        use hickory_proto::rr::{Name as SName, RData as SRData, Record};
+        use hickory_server::authority::{Catalog, ZoneType};
+        use hickory_server::store::in_memory::InMemoryAuthority;
+        use std::sync::Arc;
+        let name = |s: &str| SName::from_ascii(s).unwrap();
+        let mut catalog = Catalog::new();
+        for zone in ["one.test.", "two.test."] {
+            let origin = name(zone);
+            let mut auth = InMemoryAuthority::empty(origin.clone(), ZoneType::Primary, false);
+            let soa = SOA::new(name(&format!("ns.{zone}")), name(&format!("hostmaster.{zone}")), 1, 3600, 600, 86400, 60);
+            auth.upsert_mut(Record::from_rdata(origin.clone(), 60, SRData::SOA(soa)), 1);
+            for i in 0..n {
+                let rec = if zone == "one.test." {
+                    auth.upsert_mut(
+                        Record::from_rdata(name(&format!("d{i}.one.test.")), 60, SRData::A(A::new(127, 10, 0, 1))),
+                        1,
+                    );
+                    Record::from_rdata(name(&format!("c{i}.one.test.")), 60, SRData::CNAME(CNAME(name(&format!("c{i}.two.test.")))))
+                } else {
+                    Record::from_rdata(name(&format!("c{i}.two.test.")), 60, SRData::CNAME(CNAME(name(&format!("d{i}.one.test.")))))
+                };
+                auth.upsert_mut(rec, 1);
+            }
+            catalog.upsert(origin.into(), Box::new(Arc::new(auth)));
+        }
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        let mut server = hickory_server::ServerFuture::new(catalog);
+        server.register_socket(udp);
+        tokio::spawn(async move {
+            let _ = server.block_until_done().await;
+        });
+        addr
+    }
+
+    /// One probe, many chains in flight at once: every chain must be followed to its address
+    /// (see the module doc: why each query has a resolver of its own).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cross_zone_chains_resolve_on_one_shared_probe() {
+        const N: usize = 200;
+        let addr = cross_zone_chains(N).await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 2000, attempts: 2 });
+        let lookups = (0..N).map(|i| {
+            let p = p.clone();
+            async move { (i, p.resolve(&format!("c{i}.one.test")).await) }
+        });
+        let mut wrong = Vec::new();
+        for (i, answer) in futures::future::join_all(lookups).await {
+            let want = DnsAnswer::Resolved {
+                cnames: vec![format!("c{i}.two.test"), format!("d{i}.one.test")],
+                addresses: vec!["127.10.0.1".parse().unwrap()],
+            };
+            if answer != want {
+                wrong.push(format!("c{i}.one.test: {answer:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{} of {N} chains not followed, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(3)]);
     }
 
     #[tokio::test]

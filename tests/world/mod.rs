@@ -77,15 +77,43 @@ fn sbin(name: &str) -> String {
 impl World {
     /// Starts nsd with `zone_records` (lines relative to the zone origin, e.g. `ok IN A 127.10.0.1`)
     /// and nginx with `sites`.
+    ///
+    /// Tests run in parallel, each with a world on ports picked free a moment before the servers
+    /// bind them: when another test's server took one meanwhile, ours exits, and answering on the
+    /// port would be the other world. So the world checks that its own servers are still running
+    /// once the ports answer, and starts over on fresh ports when they are not.
     pub fn start(zone_records: &str, sites: &[Site]) -> World {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (dns_port, http_port, https_port) = (free_port(), free_port(), free_port());
-        let mut w = World { dir, dns_port, http_port, https_port, nsd: None, nginx: None };
-        w.start_nsd(zone_records);
-        w.start_nginx(sites);
-        wait_for(&format!("127.0.0.1:{}", w.dns_port));
-        wait_for(&format!("127.10.0.1:{}", w.http_port));
-        w
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (dns_port, http_port, https_port) = (free_port(), free_port(), free_port());
+            let mut w = World { dir, dns_port, http_port, https_port, nsd: None, nginx: None };
+            w.start_nsd(zone_records);
+            w.start_nginx(sites);
+            // Both write their pid file once their sockets are bound; nginx retries a taken port
+            // for a few seconds before it gives up and exits.
+            let running = |c: &mut Option<Child>| c.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)));
+            let deadline = Instant::now() + Duration::from_secs(15);
+            let up = loop {
+                let pids = w.path().join("nsd.pid").exists() && w.path().join("nginx.pid").exists();
+                if !running(&mut w.nsd) || !running(&mut w.nginx) || Instant::now() > deadline {
+                    break false;
+                }
+                if pids {
+                    break true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            if up {
+                wait_for(&format!("127.0.0.1:{}", w.dns_port));
+                wait_for(&format!("127.10.0.1:{}", w.http_port));
+                return w;
+            }
+            eprintln!(
+                "world: a server exited (port taken?), starting over on new ports; nginx: {}",
+                std::fs::read_to_string(w.path().join("nginx-error.log")).unwrap_or_default().trim()
+            );
+        }
+        panic!("could not start nsd and nginx on free ports five times");
     }
 
     pub fn path(&self) -> &Path {
