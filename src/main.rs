@@ -1,5 +1,10 @@
 //! The `beiand` command line: parses arguments and hands each command to the library.
 
+/// mimalloc rather than glibc's malloc: a check allocates and frees many small and a few large
+/// buffers across threads, where glibc spent a tenth of the scan's CPU (measured with perf).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result};
 use beiand::config::Config;
 use clap::{Parser, Subcommand};
