@@ -361,11 +361,16 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
 
 /// Analyses a page against what its filing says.
 pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
-    let (html, cut_at_depth) = limit_nesting(html, MAX_DEPTH);
-    let (text, title) = fast::collect(html).unwrap_or_else(|| {
-        let doc = Html::parse_document(html);
-        (collect(&doc), title_of(&doc))
-    });
+    // The single-pass collector needs no depth limit (it builds no tree, and gives up on a page
+    // nested deeper than MAX_DEPTH); the tree builder does, so only its path cuts the page first.
+    let (text, title, cut_at_depth) = match fast::collect(html) {
+        Some((text, title)) => (text, title, false),
+        None => {
+            let (html, cut) = limit_nesting(html, MAX_DEPTH);
+            let doc = Html::parse_document(html);
+            (collect(&doc), title_of(&doc), cut)
+        }
+    };
     let mut report = PageReport { title, cut_at_depth, ..Default::default() };
 
     for (range, n) in number::find_icp_in_folded(&text.visible) {
@@ -976,6 +981,10 @@ mod fast {
                     Some(c) if c.is_ascii_alphabetic() => {
                         let tag = self.tag()?;
                         self.start(tag)?;
+                        // Deeper than the limit: the full path cuts the page there (limit_nesting).
+                        if self.stack.len() > super::MAX_DEPTH {
+                            return Err(Bail);
+                        }
                     }
                     _ => return Err(Bail),
                 }
