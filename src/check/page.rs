@@ -1808,6 +1808,26 @@ mod tests {
     }
 
     #[test]
+    fn markup_soup_never_panics() {
+        // Fragments cut anywhere: half tags, stray quotes and entities, raw-text elements left
+        // open, comments, CDATA, multi-byte text next to every delimiter.
+        const BITS: &[&str] = &[
+            "<", ">", "</", "/>", "<a", " href=", "\"", "'", "=", "&", "&amp", "&#", "&#x", ";", "&nbsp;", "<!--", "-->",
+            "<![CDATA[", "]]>", "<script>", "</script>", "<style>", "<title>", "</title>", "<textarea>", "<p>", "</p>",
+            "<li>", "<table>", "<td>", "<svg>", "<math>", "<footer>", "</footer>", "<a href=\"https://beian.miit.gov.cn\">",
+            "</a>", "京ICP备", "１２３４５６７８", "号", "－", "-", "3", "公网安备", "11010802020134", "\u{feff}", "\u{0}",
+            "\r\n", "\t", " ", "é", "漢", "\u{10348}", "<html>", "<body>", "<head>", "<br>", "<img alt=\"", "<div id=footer>",
+        ];
+        let mut rng = fastrand::Rng::with_seed(0x0073_6f75_70);
+        let want = expect("京ICP备12345678号-1", "站点", Some("京公网安备11010802020134号"));
+        let runs: usize = std::env::var("BEIAND_PAGE_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+        for _ in 0..runs {
+            let page: String = (0..rng.usize(0..120)).map(|_| BITS[rng.usize(..BITS.len())]).collect();
+            let _ = analyse(&page, &want);
+        }
+    }
+
+    #[test]
     fn sloppy_pages_are_not_cut() {
         let sloppy = "<ul>".to_string() + &"<li><p>新闻".repeat(5000) + "</ul><footer><a href=\"https://beian.miit.gov.cn\">京ICP备12345678号-1</a></footer>";
         assert!(!limit_nesting(&sloppy, MAX_DEPTH).1);
