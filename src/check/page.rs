@@ -1818,7 +1818,7 @@ mod tests {
             "</a>", "京ICP备", "１２３４５６７８", "号", "－", "-", "3", "公网安备", "11010802020134", "\u{feff}", "\u{0}",
             "\r\n", "\t", " ", "é", "漢", "\u{10348}", "<html>", "<body>", "<head>", "<br>", "<img alt=\"", "<div id=footer>",
         ];
-        let mut rng = fastrand::Rng::with_seed(0x0073_6f75_70);
+        let mut rng = fastrand::Rng::with_seed(0x0000_736f_7570);
         let want = expect("京ICP备12345678号-1", "站点", Some("京公网安备11010802020134号"));
         let runs: usize = std::env::var("BEIAND_PAGE_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
         for _ in 0..runs {
