@@ -30,13 +30,8 @@ impl AddressLimiter {
         AddressLimiter { interval, slack, next: Mutex::new(HashMap::new()) }
     }
 
-    /// How long a fetch to `ip` must wait from `now`; reserves its slot.
-    pub fn reserve(&self, ip: IpAddr, now: Instant) -> Duration {
-        self.reserve_within(ip, now, None).unwrap_or_else(|wait| wait)
-    }
-
-    /// Like [`AddressLimiter::reserve`], but when the wait would exceed `max`, reserves nothing
-    /// and returns the wait as the error.
+    /// How long a fetch to `ip` must wait from `now`, its slot reserved; when the wait would
+    /// exceed `max`, reserves nothing and returns the wait as the error.
     pub fn reserve_within(&self, ip: IpAddr, now: Instant, max: Option<Duration>) -> Result<Duration, Duration> {
         let Some(interval) = self.interval else { return Ok(Duration::ZERO) };
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
@@ -66,6 +61,11 @@ impl AddressLimiter {
 mod tests {
     use super::*;
 
+    /// An unbounded reservation.
+    fn reserve(l: &AddressLimiter, ip: IpAddr, now: Instant) -> Duration {
+        l.reserve_within(ip, now, None).expect("unbounded")
+    }
+
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(47, 92, 0, 1));
     const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(47, 92, 0, 2));
 
@@ -73,11 +73,11 @@ mod tests {
     fn a_burst_then_one_slot_per_interval_per_address() {
         let l = AddressLimiter::new(10.0, 3);
         let t = Instant::now();
-        let waits: Vec<u128> = (0..6).map(|_| l.reserve(A, t).as_millis()).collect();
+        let waits: Vec<u128> = (0..6).map(|_| reserve(&l, A, t).as_millis()).collect();
         assert_eq!(waits, [0, 0, 0, 100, 200, 300]);
-        assert_eq!(l.reserve(B, t), Duration::ZERO, "another address has its own budget");
+        assert_eq!(reserve(&l, B, t), Duration::ZERO, "another address has its own budget");
         // After a quiet second the burst is available again.
-        assert_eq!(l.reserve(A, t + Duration::from_secs(2)), Duration::ZERO);
+        assert_eq!(reserve(&l, A, t + Duration::from_secs(2)), Duration::ZERO);
     }
 
     #[test]
@@ -95,6 +95,6 @@ mod tests {
     fn zero_rate_is_unlimited() {
         let l = AddressLimiter::new(0.0, 1);
         let t = Instant::now();
-        assert!((0..1000).all(|_| l.reserve(A, t).is_zero()));
+        assert!((0..1000).all(|_| reserve(&l, A, t).is_zero()));
     }
 }

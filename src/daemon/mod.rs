@@ -104,7 +104,7 @@ pub async fn run(config_path: &Path) -> Result<()> {
             _ = hup.recv() => {
                 notify::reloading();
                 reload(&shared, config_path, &reload_tx);
-                notify::reloaded(&status_line(&shared).await);
+                notify::ready(&status_line(&shared).await);
             }
             _ = term.recv() => { info!("SIGTERM: stopping"); break None; }
             _ = int.recv() => { info!("SIGINT: stopping"); break None; }

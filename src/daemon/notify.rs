@@ -8,17 +8,13 @@
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
+/// READY=1, at start and again after a reload.
 pub fn ready(status: &str) {
     send(&format!("READY=1\nSTATUS={status}\n"));
 }
 
 pub fn reloading() {
     send(&format!("RELOADING=1\nMONOTONIC_USEC={}\n", monotonic_usec()));
-}
-
-/// After a reload: READY again, with a status line.
-pub fn reloaded(status: &str) {
-    ready(status);
 }
 
 /// STOPPING=1, asking for `extend` more time to stop than `TimeoutStopSec=` allows.

@@ -43,6 +43,16 @@ pub enum FilingSelect {
     Active,
 }
 
+impl FilingSelect {
+    /// The SQL condition, ` AND …` or nothing, on the filings table aliased `prefix`.
+    fn filter(self, prefix: &str) -> String {
+        match self {
+            FilingSelect::All => String::new(),
+            FilingSelect::Active => format!(" AND {prefix}status = 'active'"),
+        }
+    }
+}
+
 /// A finished per-domain check, in the form it is stored.
 #[derive(Debug, Clone)]
 pub struct ResultRow {
@@ -254,10 +264,7 @@ impl Store {
 
     /// Filings not removed, ordered by site number.
     pub async fn filings(&self, select: FilingSelect) -> Result<Vec<Filing>> {
-        let filter = match select {
-            FilingSelect::All => "",
-            FilingSelect::Active => " AND status = 'active'",
-        };
+        let filter = select.filter("");
         let sql = format!(
             "SELECT {} FROM filings WHERE removed_at IS NULL{filter} ORDER BY site_number",
             Self::FILING_COLUMNS
@@ -269,10 +276,7 @@ impl Store {
     /// One page of [`Store::filings`]: up to `limit` filings after site number `after`, so that
     /// a scan of every filing holds one page at a time, not all of them.
     pub async fn filings_after(&self, select: FilingSelect, after: Option<&str>, limit: i64) -> Result<Vec<Filing>> {
-        let filter = match select {
-            FilingSelect::All => "",
-            FilingSelect::Active => " AND status = 'active'",
-        };
+        let filter = select.filter("");
         let sql = format!(
             "SELECT {} FROM filings WHERE removed_at IS NULL{filter} AND site_number > $1 ORDER BY site_number LIMIT $2",
             Self::FILING_COLUMNS
@@ -283,10 +287,7 @@ impl Store {
 
     /// How many (filing, domain) targets [`Store::filings`] would give.
     pub async fn count_targets(&self, select: FilingSelect) -> Result<usize> {
-        let filter = match select {
-            FilingSelect::All => "",
-            FilingSelect::Active => " AND f.status = 'active'",
-        };
+        let filter = select.filter("f.");
         let sql = format!(
             "SELECT COUNT(*) FROM filing_domains d JOIN filings f ON f.site_number = d.site_number WHERE f.removed_at IS NULL{filter}"
         );

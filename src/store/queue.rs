@@ -74,6 +74,11 @@ pub struct Finished {
     pub seconds: f64,
 }
 
+/// `$from,$from+1,…` for `n` parameters, in the order they are bound (both backends).
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
 /// Rows per multi-row INSERT of targets (4 columns each).
 const TARGET_BATCH: usize = 2000;
 
@@ -171,37 +176,31 @@ impl Store {
     /// Extends the leases of `ids` that `owner` still holds; returns how many. Only the claims a
     /// worker really has in hand are renewed: one it lost track of expires and is claimed again.
     pub async fn renew_leases(&self, owner: &str, ids: &[i64], lease: chrono::Duration, now: DateTime<Utc>) -> Result<u64> {
-        let mut renewed = 0;
-        for chunk in ids.chunks(super::BATCH) {
-            let sql = format!(
-                "UPDATE run_targets SET lease_until = $1 WHERE lease_owner = $2 AND state = 'leased' AND id IN ({})",
-                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(",")
-            );
-            let mut q = sqlx::query(&sql).bind(clock::stamp(now + lease)).bind(owner.to_string());
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            renewed += q.execute(&self.pool).await?.rows_affected();
-        }
-        Ok(renewed)
+        self.update_held("lease_until = $1", Some(clock::stamp(now + lease)), owner, ids).await
     }
 
     /// Hands claimed targets back to the queue, due again at `not_before` (or at once).
     pub async fn release_targets(&self, owner: &str, ids: &[i64], not_before: Option<DateTime<Utc>>) -> Result<u64> {
-        let mut released = 0;
+        let set = "state = 'pending', lease_owner = NULL, lease_until = NULL, not_before = COALESCE($1, not_before)";
+        self.update_held(set, not_before.map(clock::stamp), owner, ids).await
+    }
+
+    /// `UPDATE run_targets SET {set}` (which may use `$1`, bound to `value`) on those of `ids`
+    /// that `owner` still holds, a chunk at a time; returns the rows changed.
+    async fn update_held(&self, set: &str, value: Option<String>, owner: &str, ids: &[i64]) -> Result<u64> {
+        let mut changed = 0;
         for chunk in ids.chunks(super::BATCH) {
             let sql = format!(
-                "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL, \
-                 not_before = COALESCE($1, not_before) WHERE lease_owner = $2 AND state = 'leased' AND id IN ({})",
-                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(",")
+                "UPDATE run_targets SET {set} WHERE lease_owner = $2 AND state = 'leased' AND id IN ({})",
+                numbered(3, chunk.len())
             );
-            let mut q = sqlx::query(&sql).bind(not_before.map(clock::stamp)).bind(owner.to_string());
+            let mut q = sqlx::query(&sql).bind(value.clone()).bind(owner.to_string());
             for id in chunk {
                 q = q.bind(*id);
             }
-            released += q.execute(&self.pool).await?.rows_affected();
+            changed += q.execute(&self.pool).await?.rows_affected();
         }
-        Ok(released)
+        Ok(changed)
     }
 
     /// Marks claimed targets done and stores their results, in one transaction, for the targets
@@ -215,25 +214,14 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut held = std::collections::HashSet::new();
         for chunk in items.chunks(super::BATCH) {
-            let list = super::placeholders(self.backend, 1, chunk.len());
             let sql = format!(
                 "UPDATE run_targets SET state = 'done', lease_until = NULL \
-                 WHERE lease_owner = {} AND state = 'leased' AND id IN {list} RETURNING id",
-                match self.backend {
-                    Backend::Postgres => format!("${}", chunk.len() + 1),
-                    Backend::Sqlite => "?".to_string(),
-                }
+                 WHERE lease_owner = $1 AND state = 'leased' AND id IN ({}) RETURNING id",
+                numbered(2, chunk.len())
             );
-            // SQLite's `?` binds in textual order: owner first; PostgreSQL's `$N` by number.
-            let mut q = sqlx::query(&sql);
-            if self.backend == Backend::Sqlite {
-                q = q.bind(owner.to_string());
-            }
+            let mut q = sqlx::query(&sql).bind(owner.to_string());
             for (c, _) in chunk {
                 q = q.bind(c.id);
-            }
-            if self.backend == Backend::Postgres {
-                q = q.bind(owner.to_string());
             }
             for r in q.fetch_all(&mut *tx).await.context("completing run targets")? {
                 held.insert(r.get::<i64, _>(0));
