@@ -29,7 +29,14 @@ const WEB_ADDRS: u8 = 8;
 struct Server(Child);
 
 impl Drop for Server {
+    /// SIGTERM first: nginx and nsd take their worker processes down with them only on an
+    /// orderly stop (SIGKILL on the master leaves the workers running).
     fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -295,6 +302,13 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         "rss before scan   {rss_start:.0} MB at start, {rss_world:.0} MB with the world files written, {rss_imported:.0} MB after \
          the import (in its child process), {rss_before:.0} MB with the scanner built (targets stream from the store)"
     );
+    let ceiling = ceiling(n, dns_port, http_port, concurrency).await?;
+    println!(
+        "ceiling           {ceiling:.0} checks/s from a bare client (A+AAAA on a fresh UDP socket, one TCP connection, \
+         no parsing or storage; {} checks): beiand reaches {:.0} % of it",
+        CEILING_OPS.min(n),
+        checks / wall / ceiling * 100.0
+    );
     if let Some(sample) = &sample {
         phase_profile(&cfg, &profile_targets, sample, concurrency).await?;
     }
@@ -303,6 +317,62 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         bail!("the bench world should be fully compliant: {bad} domains had findings");
     }
     Ok(())
+}
+
+/// How many checks the ceiling measurement makes.
+const CEILING_OPS: usize = 20_000;
+
+/// The most checks per second the servers and the kernel allow on this machine: a bare client
+/// that does per domain what the servers see of a beiand check — an A and an AAAA query on a
+/// fresh UDP socket, one fresh TCP connection with `GET /` read to the end — and nothing else
+/// (no parsing, no storage). Machines differ; beiand's figure means most as a share of this one.
+async fn ceiling(n: usize, dns_port: u16, http_port: u16, concurrency: usize) -> Result<f64> {
+    use futures::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ops = CEILING_OPS.min(n);
+    let ns: std::net::SocketAddr = ([127, 0, 0, 1], dns_port).into();
+    let started = Instant::now();
+    let ok = futures::stream::iter(0..ops)
+        .map(|i| {
+            tokio::spawn(async move {
+                let domain = format!("d{i}.{ZONE}");
+                let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.ok()?;
+                sock.connect(ns).await.ok()?;
+                sock.send(&dns_query(&domain, 1, i as u16)).await.ok()?;
+                sock.send(&dns_query(&domain, 28, i as u16 ^ 0x8000)).await.ok()?;
+                let mut buf = [0u8; 512];
+                sock.recv(&mut buf).await.ok()?;
+                sock.recv(&mut buf).await.ok()?;
+                let ip = std::net::Ipv4Addr::new(127, 10, 0, (i % WEB_ADDRS as usize + 1) as u8);
+                let mut tcp = tokio::net::TcpStream::connect((ip, http_port)).await.ok()?;
+                let req = format!("GET / HTTP/1.1\r\nHost: {domain}\r\nConnection: close\r\n\r\n");
+                tcp.write_all(req.as_bytes()).await.ok()?;
+                let mut body = Vec::with_capacity(48 * 1024);
+                tcp.read_to_end(&mut body).await.ok()?;
+                (body.len() > 39_000).then_some(())
+            })
+        })
+        .buffer_unordered(concurrency)
+        .filter(|r| std::future::ready(matches!(r, Ok(Some(())))))
+        .count()
+        .await;
+    anyhow::ensure!(ok == ops, "ceiling client: only {ok} of {ops} checks got a page");
+    Ok(ops as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A DNS query for `name` of type `qtype`, recursion desired.
+fn dns_query(name: &str, qtype: u16, id: u16) -> Vec<u8> {
+    let mut q = Vec::with_capacity(64);
+    q.extend_from_slice(&id.to_be_bytes());
+    q.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.push(0);
+    q.extend_from_slice(&qtype.to_be_bytes());
+    q.extend_from_slice(&1u16.to_be_bytes());
+    q
 }
 
 /// How many domains the per-phase profile runs over.

@@ -239,19 +239,28 @@ impl World {
     }
 
     pub fn stop_nsd(&mut self) {
-        if let Some(mut c) = self.nsd.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        if let Some(c) = self.nsd.take() {
+            stop(c);
         }
     }
+}
+
+/// Stops a server with SIGTERM, then SIGKILL after 5 s: nginx and nsd take their worker
+/// processes down with them only on an orderly stop (SIGKILL on the master leaves them running).
+fn stop(mut c: Child) {
+    unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = c.kill();
+    let _ = c.wait();
 }
 
 impl Drop for World {
     fn drop(&mut self) {
         for c in [self.nsd.take(), self.nginx.take()].into_iter().flatten() {
-            let mut c = c;
-            let _ = c.kill();
-            let _ = c.wait();
+            stop(c);
         }
     }
 }
