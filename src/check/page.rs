@@ -180,7 +180,13 @@ fn find_end_tag_ci(html: &str, from: usize, name: &[u8]) -> Option<usize> {
 #[derive(Debug, PartialEq)]
 struct Link {
     href: String,
-    host: Option<String>,
+}
+
+impl Link {
+    /// The host the link points at, lower-cased (worked out only for links over a number).
+    fn host(&self) -> Option<String> {
+        host_of(&self.href)
+    }
 }
 
 /// A run of visible text: from `start` (byte offset in the folded text) to the next run.
@@ -234,7 +240,7 @@ fn collect(doc: &Html) -> Text {
         if t.runs.last().map(|r| (r.link, r.footer)) != Some((link, footer)) {
             t.runs.push(run);
         }
-        t.visible.extend(s.chars().map(number::fold_char));
+        number::push_folded(&mut t.visible, s);
     };
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -255,12 +261,12 @@ fn collect(doc: &Html) -> Text {
                     let link = name == "a" && el.attr("href").is_some();
                     if link {
                         let href = el.attr("href").unwrap_or("").to_string();
-                        t.links.push(Link { host: host_of(&href), href });
+                        t.links.push(Link { href });
                         links.push(t.links.len() - 1);
                     }
                     for attr in ["alt", "title"] {
                         if let Some(v) = el.attr(attr) {
-                            t.attributes.extend(v.chars().map(number::fold_char));
+                            number::push_folded(&mut t.attributes, v);
                             t.attributes.push('\n');
                         }
                     }
@@ -274,7 +280,7 @@ fn collect(doc: &Html) -> Text {
                 }
                 Node::Text(text) => {
                     if script > 0 {
-                        t.script.extend(text.chars().map(number::fold_char));
+                        number::push_folded(&mut t.script, text);
                         t.script.push('\n');
                     } else if skip == 0 {
                         push_text(&mut t, text, links.last().copied(), footer > 0);
@@ -317,7 +323,7 @@ impl Text {
     /// The first link over the range whose host satisfies `want`, else the first link at all.
     fn link_over(&self, range: &Range<usize>, want: impl Fn(&str) -> bool) -> (Option<&Link>, bool) {
         let links: Vec<&Link> = self.runs_over(range).filter_map(|r| r.link).map(|i| &self.links[i]).collect();
-        match links.iter().find(|l| l.host.as_deref().is_some_and(&want)) {
+        match links.iter().find(|l| l.host().as_deref().is_some_and(&want)) {
             Some(l) => (Some(*l), true),
             None => (links.first().copied(), false),
         }
@@ -338,14 +344,15 @@ pub fn comparable(s: &str) -> String {
 }
 
 fn icp_mention(n: &IcpNumber, link: Option<&Link>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
+    let host = link.and_then(Link::host);
     IcpMention {
         text: n.to_string(),
         subject: n.subject().to_string(),
         site_suffix: n.suffix,
         linked,
         href: link.map(|l| l.href.clone()),
-        href_host: link.and_then(|l| l.host.clone()),
-        retired_link: link.and_then(|l| l.host.as_deref()).is_some_and(|h| RETIRED_HOSTS.contains(&h)),
+        retired_link: host.as_deref().is_some_and(|h| RETIRED_HOSTS.contains(&h)),
+        href_host: host,
         in_footer,
         source,
     }
@@ -544,8 +551,8 @@ pub fn render_text(r: &PageReport) -> String {
 /// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
 /// homepage builds no tree, no attribute maps and no interned names.
 mod fast {
-    use super::{find_byte, host_of, Link, Run, Text, FOOTER_MARKS};
-    use crate::number::fold_char;
+    use super::{find_byte, Link, Run, Text, FOOTER_MARKS};
+    use crate::number::push_folded;
     use once_cell::sync::Lazy;
     use std::borrow::Cow;
 
@@ -805,6 +812,7 @@ mod fast {
         title: Option<Cow<'a, str>>,
     }
 
+    #[derive(Default)]
     struct Tag<'a> {
         name: Cow<'a, str>,
         class: u32,
@@ -835,20 +843,6 @@ mod fast {
         form_open: bool,
         /// The first title element's text.
         title: Option<String>,
-    }
-
-    /// Appends `s` folded with [`fold_char`], copying the stretches the fold leaves alone.
-    fn push_folded(out: &mut String, s: &str) {
-        let mut start = 0;
-        for (i, c) in s.char_indices() {
-            let f = fold_char(c);
-            if f != c {
-                out.push_str(&s[start..i]);
-                out.push(f);
-                start = i + c.len_utf8();
-            }
-        }
-        out.push_str(&s[start..]);
     }
 
     /// Whether `hay` contains the lower-case ASCII `needle`, ASCII case-insensitively (the same as
@@ -957,6 +951,9 @@ mod fast {
         fn run(&mut self) -> R<()> {
             let s = self.s;
             let b = s.as_bytes();
+            // One tag slot for the whole page: a tag is about 150 bytes, and moving it through
+            // the tree-construction calls by value cost a fifth of the analysis in memcpy.
+            let mut tag = Tag::default();
             while self.i < b.len() {
                 if b[self.i] != b'<' {
                     let end = find_byte(&b[self.i..], b'<').map_or(b.len(), |o| self.i + o);
@@ -975,12 +972,12 @@ mod fast {
                         }
                     }
                     Some(b'/') => {
-                        let tag = self.tag()?;
+                        self.tag(&mut tag)?;
                         self.end(&tag)?;
                     }
                     Some(c) if c.is_ascii_alphabetic() => {
-                        let tag = self.tag()?;
-                        self.start(tag)?;
+                        self.tag(&mut tag)?;
+                        self.start(&tag)?;
                         // Deeper than the limit: the full path cuts the page there (limit_nesting).
                         if self.stack.len() > super::MAX_DEPTH {
                             return Err(Bail);
@@ -1009,8 +1006,8 @@ mod fast {
             Ok(())
         }
 
-        /// Tokenizes the start or end tag at `self.i`.
-        fn tag(&mut self) -> R<Tag<'a>> {
+        /// Tokenizes the start or end tag at `self.i` into `tag`.
+        fn tag(&mut self, tag: &mut Tag<'a>) -> R<()> {
             let s = self.s;
             let b = s.as_bytes();
             let mut j = self.i + 1;
@@ -1027,7 +1024,11 @@ mod fast {
                 j += 1;
             }
             let name = lower(&s[name_start..j]);
-            let mut tag = Tag { class: class(&name), name, end, self_closing: false, attrs: Attrs::default() };
+            tag.class = class(&name);
+            tag.name = name;
+            tag.end = end;
+            tag.self_closing = false;
+            tag.attrs = Attrs::default();
             loop {
                 while j < b.len() && is_ws(b[j]) {
                     j += 1;
@@ -1096,7 +1097,7 @@ mod fast {
                 }
             }
             self.i = j;
-            Ok(tag)
+            Ok(())
         }
 
         fn current(&self) -> &str {
@@ -1110,7 +1111,7 @@ mod fast {
             let is_footer = name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref());
             let link = class & A != 0 && attrs.href.is_some();
             if let Some(href) = attrs.href.as_deref().filter(|_| link) {
-                self.t.links.push(Link { host: host_of(href), href: href.to_string() });
+                self.t.links.push(Link { href: href.to_string() });
                 self.links.push(self.t.links.len() - 1);
             }
             for v in [&attrs.alt, &attrs.title].into_iter().flatten() {
@@ -1218,7 +1219,7 @@ mod fast {
             Ok(())
         }
 
-        fn start(&mut self, tag: Tag<'a>) -> R<()> {
+        fn start(&mut self, tag: &Tag<'a>) -> R<()> {
             if tag.self_closing && tag.class & (VOID | HR | HEADVOID) == 0 {
                 return Err(Bail);
             }
@@ -1227,13 +1228,13 @@ mod fast {
                 match self.mode {
                     Mode::Initial => self.mode = Mode::BeforeHtml,
                     Mode::BeforeHtml if n == "html" => {
-                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.open(tag.name.clone(), tag.class, &tag.attrs);
                         self.mode = Mode::BeforeHead;
                         return Ok(());
                     }
                     Mode::BeforeHtml => self.anything_else()?,
                     Mode::BeforeHead if n == "head" => {
-                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.open(tag.name.clone(), tag.class, &tag.attrs);
                         self.mode = Mode::InHead;
                         return Ok(());
                     }
@@ -1243,7 +1244,7 @@ mod fast {
                     }
                     Mode::InHead if !matches!(n, "html" | "head" | "template" | "noframes") => self.anything_else()?,
                     Mode::AfterHead if n == "body" => {
-                        self.open(tag.name, tag.class, &tag.attrs);
+                        self.open(tag.name.clone(), tag.class, &tag.attrs);
                         self.mode = Mode::InBody;
                         return Ok(());
                     }
@@ -1261,16 +1262,16 @@ mod fast {
         }
 
         /// Start tags the head rules handle (also used from the body).
-        fn in_head(&mut self, tag: Tag<'a>) -> R<()> {
+        fn in_head(&mut self, tag: &Tag<'a>) -> R<()> {
             if tag.class & HEADVOID != 0 {
-                self.open(tag.name, tag.class, &tag.attrs);
+                self.open(tag.name.clone(), tag.class, &tag.attrs);
                 self.pop();
                 return Ok(());
             }
             self.raw(tag)
         }
 
-        fn in_body(&mut self, tag: Tag<'a>) -> R<()> {
+        fn in_body(&mut self, tag: &Tag<'a>) -> R<()> {
             let c = tag.class;
             if c & BAIL != 0 {
                 return Err(Bail);
@@ -1308,7 +1309,7 @@ mod fast {
                 return Err(Bail);
             }
             let void = c & (VOID | HR) != 0;
-            self.open(tag.name, tag.class, &tag.attrs);
+            self.open(tag.name.clone(), tag.class, &tag.attrs);
             if void {
                 self.pop();
             }
@@ -1324,10 +1325,10 @@ mod fast {
         }
 
         /// A script, rawtext or RCDATA element: its content up to the matching end tag is one text.
-        fn raw(&mut self, tag: Tag<'a>) -> R<()> {
+        fn raw(&mut self, tag: &Tag<'a>) -> R<()> {
             let class = tag.class;
             let is_title = class & RCDATA != 0;
-            self.open(tag.name, tag.class, &tag.attrs);
+            self.open(tag.name.clone(), tag.class, &tag.attrs);
             let s = self.s;
             let b = s.as_bytes();
             let name = self.current().as_bytes().to_vec();
@@ -1366,7 +1367,8 @@ mod fast {
                 }
             }
             self.i = end;
-            let close = self.tag()?;
+            let mut close = Tag::default();
+            self.tag(&mut close)?;
             if !close.end {
                 return Err(Bail);
             }
