@@ -247,6 +247,12 @@ impl HttpProbe {
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)
+            // One request per connection, closed after it: TCP keepalive probes and a user
+            // timeout (reqwest's defaults) would only cost five setsockopt calls per fetch.
+            .tcp_keepalive(None)
+            .tcp_keepalive_interval(None)
+            .tcp_keepalive_retries(None)
+            .tcp_user_timeout(None)
             .connect_timeout(Duration::from_millis(self.cfg.timeout_ms))
             .timeout(Duration::from_millis(self.cfg.timeout_ms))
             .user_agent(self.cfg.user_agent.clone());
