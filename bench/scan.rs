@@ -394,7 +394,7 @@ async fn phase_profile(cfg: &Config, targets: &[scan::Target], sample: &scan::Do
     let per_op = |cpu0: f64| (self_cpu() - cpu0) * 1e6 / ops;
 
     let cpu0 = self_cpu();
-    let answers: Vec<(String, Option<std::net::IpAddr>)> = futures::stream::iter(targets.iter().map(|t| t.domain.clone()))
+    let answers: Vec<(String, Option<std::net::IpAddr>)> = futures::stream::iter(targets.iter().map(|t| t.domain.clone()).collect::<Vec<_>>())
         .map(|d| {
             let dns = dns.clone();
             tokio::spawn(async move {
@@ -485,7 +485,10 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(bench(sizes[0], concurrency, postgres.as_deref()))
+    // On a worker thread, as `beiand` runs its commands: completions wake the scan loop on the
+    // runtime's own threads instead of a third thread competing for the two cores.
+    let n = sizes[0];
+    rt.block_on(async move { tokio::spawn(async move { bench(n, concurrency, postgres.as_deref()).await }).await? })
 }
 
 /// `--import CONFIG FILE`: parse and store the filings, print this process's peak RSS.

@@ -112,7 +112,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(dispatch(cli)) {
+    // The command runs as a task on the runtime's worker threads rather than on this thread:
+    // a scan's loop is woken once per finished check, and waking a third thread that competes
+    // with the workers for the cores cost a sixth of the scan's CPU (bench/scan.rs).
+    match rt.block_on(async { tokio::spawn(dispatch(cli)).await.unwrap_or_else(|e| Err(anyhow::anyhow!("the command's task failed: {e}"))) }) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("beiand: {e:#}");
@@ -213,7 +216,7 @@ async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout());
     let summary = scan::run(&store, scanner, "manual", scan::ProbeSet::ALL, targets, |_, evidence| {
         bar.inc(1);
         if json {
@@ -222,6 +225,7 @@ async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>
     })
     .await?;
     bar.finish_and_clear();
+    stdout.flush()?;
     drop(stdout);
     let tickets = beiand::ticket::apply_run(&store, cfg, summary.run_id, beiand::clock::now()).await?;
     if json {
