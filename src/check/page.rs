@@ -1024,7 +1024,8 @@ mod fast {
                 j += 1;
             }
             let name = lower(&s[name_start..j]);
-            tag.class = class(&name);
+            // End tags are matched by name alone.
+            tag.class = if end { 0 } else { class(&name) };
             tag.name = name;
             tag.end = end;
             tag.self_closing = false;
