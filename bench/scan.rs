@@ -23,22 +23,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/world/stop.rs"]
+mod stop;
+
 const ZONE: &str = "bench.example.cn";
 const WEB_ADDRS: u8 = 8;
 
 struct Server(Child);
 
 impl Drop for Server {
-    /// SIGTERM first: nginx and nsd take their worker processes down with them only on an
-    /// orderly stop (SIGKILL on the master leaves the workers running).
     fn drop(&mut self) {
-        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        stop::stop(&mut self.0);
     }
 }
 

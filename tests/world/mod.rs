@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod stop;
+use stop::stop;
+
 pub const ZONE: &str = "e2e.example.cn";
 /// Addresses nginx listens on (besides [::1]).
 pub const WEB_V4: [&str; 3] = ["127.10.0.1", "127.10.0.2", "127.10.0.6"];
@@ -239,28 +242,16 @@ impl World {
     }
 
     pub fn stop_nsd(&mut self) {
-        if let Some(c) = self.nsd.take() {
-            stop(c);
+        if let Some(mut c) = self.nsd.take() {
+            stop(&mut c);
         }
     }
 }
 
-/// Stops a server with SIGTERM, then SIGKILL after 5 s: nginx and nsd take their worker
-/// processes down with them only on an orderly stop (SIGKILL on the master leaves them running).
-fn stop(mut c: Child) {
-    unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = c.kill();
-    let _ = c.wait();
-}
-
 impl Drop for World {
     fn drop(&mut self) {
-        for c in [self.nsd.take(), self.nginx.take()].into_iter().flatten() {
-            stop(c);
+        for mut c in [self.nsd.take(), self.nginx.take()].into_iter().flatten() {
+            stop(&mut c);
         }
     }
 }
