@@ -117,11 +117,12 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// Whether a byte can start a character that [`fold_char`] changes: a lower-case ASCII letter,
-/// tab, CR or LF, or the lead byte of U+00A0, U+20xx, U+3000/U+30FC or U+FExx/U+FFxx (a test
-/// checks this against every character). CJK text never starts with one.
+/// Whether a byte can start a character that [`fold_char`] changes other than a lower-case ASCII
+/// letter (those are upper-cased a run at a time): tab, CR or LF, or the lead byte of U+00A0,
+/// U+20xx, U+3000/U+30FC or U+FExx/U+FFxx (a test checks this against every character). CJK text
+/// never starts with one.
 const fn may_fold(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'\t' | b'\r' | b'\n' | 0xC2 | 0xE2 | 0xE3 | 0xEF)
+    matches!(b, b'\t' | b'\r' | b'\n' | 0xC2 | 0xE2 | 0xE3 | 0xEF)
 }
 
 /// Appends `s` folded with [`fold_char`] to `out`: the same as `out.extend(s.chars().map(fold_char))`,
@@ -134,7 +135,7 @@ pub fn push_folded(out: &mut String, s: &str) {
     let mut i = 0;
     while i < b.len() {
         let x = b[i];
-        if !may_fold(x) || x.is_ascii_lowercase() {
+        if !may_fold(x) {
             i += match x {
                 0..=0xDF => 1 + (x >= 0x80) as usize,
                 0xE0..=0xEF => 3,
@@ -312,7 +313,7 @@ mod tests {
     #[test]
     fn only_the_marked_lead_bytes_start_a_folded_character() {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            if fold_char(c) != c {
+            if fold_char(c) != c && !c.is_ascii_lowercase() {
                 let mut buf = [0u8; 4];
                 let lead = c.encode_utf8(&mut buf).as_bytes()[0];
                 assert!(may_fold(lead), "{c:?} folds but its lead byte {lead:#x} is not marked");
