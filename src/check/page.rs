@@ -112,7 +112,7 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
         let at = i + off;
         i = at + 1;
         if b[i..].starts_with(b"!--") {
-            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
+            i = memchr::memmem::find(&b[i..], b"-->").map_or(b.len(), |e| i + e + 3);
             continue;
         }
         let closing = b.get(i) == Some(&b'/');
@@ -143,23 +143,10 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
     (html, false)
 }
 
-/// The position of the first `needle` byte in `hay`, eight bytes at a time.
+/// The position of the first `needle` byte in `hay` (memchr: SIMD where the CPU has it).
+#[inline]
 fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let rep = LO * needle as u64;
-    let mut chunks = hay.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ rep;
-        // The lowest flagged byte is the first zero byte (borrows only flag bytes above it).
-        let zero = w.wrapping_sub(LO) & !w & HI;
-        if zero != 0 {
-            return Some(at + (zero.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks.remainder().iter().position(|&c| c == needle).map(|p| at + p)
+    memchr::memchr(needle, hay)
 }
 
 /// The first `</NAME` (ASCII case-insensitive) at or after `from`, a char boundary.
@@ -562,13 +549,13 @@ mod fast {
 
     /// The visible text and the first title's text, or `None` when the full parser is needed.
     pub(super) fn collect(html: &str) -> Option<(Text, Option<String>)> {
-        if html.contains('\0') {
+        if find_byte(html.as_bytes(), 0).is_some() {
             return None;
         }
         // Input preprocessing as html5ever does it: a leading BOM is dropped, CR LF and CR become LF.
         let html = html.strip_prefix('\u{feff}').unwrap_or(html);
         let normalised;
-        let s = if html.contains('\r') {
+        let s = if find_byte(html.as_bytes(), b'\r').is_some() {
             normalised = html.replace("\r\n", "\n").replace('\r', "\n");
             normalised.as_str()
         } else {
@@ -998,7 +985,7 @@ mod fast {
             if rest.starts_with('>') || rest.starts_with("->") {
                 return Err(Bail);
             }
-            let end = rest.find("-->").ok_or(Bail)?;
+            let end = memchr::memmem::find(rest.as_bytes(), b"-->").ok_or(Bail)?;
             if rest[..end + 2].contains("--!") {
                 return Err(Bail);
             }
