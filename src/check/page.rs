@@ -575,6 +575,7 @@ mod fast {
             a_open: 0,
             form_open: false,
             title: None,
+            amp: 0,
         };
         p.t.visible.reserve(s.len() / 2);
         p.run().ok()?;
@@ -830,6 +831,8 @@ mod fast {
         form_open: bool,
         /// The first title element's text.
         title: Option<String>,
+        /// The position of the first `&` at or after the last segment decoded (or the page's length).
+        amp: usize,
     }
 
     /// Whether `hay` contains the lower-case ASCII `needle`, ASCII case-insensitively (the same as
@@ -944,7 +947,7 @@ mod fast {
             while self.i < b.len() {
                 if b[self.i] != b'<' {
                     let end = find_byte(&b[self.i..], b'<').map_or(b.len(), |o| self.i + o);
-                    let text = decode(&s[self.i..end], false)?;
+                    let text = self.decode(self.i, end, false)?;
                     self.i = end;
                     self.text(&text)?;
                     continue;
@@ -1057,7 +1060,7 @@ mod fast {
                         Some(&q @ (b'"' | b'\'')) => {
                             let start = j + 1;
                             let len = find_byte(&b[start..], q).ok_or(Bail)?;
-                            value = decode(&s[start..start + len], true)?;
+                            value = self.decode(start, start + len, true)?;
                             j = start + len + 1;
                         }
                         Some(_) => {
@@ -1068,7 +1071,7 @@ mod fast {
                                 }
                                 j += 1;
                             }
-                            value = decode(&s[start..j], true)?;
+                            value = self.decode(start, j, true)?;
                         }
                     }
                 }
@@ -1086,6 +1089,19 @@ mod fast {
             }
             self.i = j;
             Ok(())
+        }
+
+        /// [`decode`] of `s[start..end]`, with one search for `&` over the page instead of one
+        /// per segment: most segments have none.
+        fn decode(&mut self, start: usize, end: usize, in_attr: bool) -> R<Cow<'a, str>> {
+            let s = self.s;
+            if self.amp < start {
+                self.amp = find_byte(&s.as_bytes()[start..], b'&').map_or(s.len(), |o| start + o);
+            }
+            if self.amp >= end {
+                return Ok(Cow::Borrowed(&s[start..end]));
+            }
+            decode(&s[start..end], in_attr)
         }
 
         fn current(&self) -> &str {
