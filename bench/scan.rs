@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 #[path = "../tests/world/stop.rs"]
 mod stop;
+mod homepage;
+use homepage::{page, PSB, SITE_NAME, SUBJECT};
 
 const ZONE: &str = "bench.example.cn";
 const WEB_ADDRS: u8 = 8;
@@ -56,33 +58,6 @@ fn free_port() -> Result<u16> {
     bail!("no free port")
 }
 
-/// A homepage of about 40 KB whose footer is right for every filing of the bench subject.
-fn page() -> String {
-    let mut body = String::from(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>首页 - 基准测试站点</title>\
-         <style>body{font-family:sans-serif}.item{margin:4px}</style></head><body><header><nav>",
-    );
-    for i in 0..20 {
-        let _ = write!(body, "<a href=\"/c/{i}\">栏目{i}</a> ");
-    }
-    body.push_str("</nav></header><main>");
-    let mut i = 0;
-    while body.len() < 39_000 {
-        let _ = write!(
-            body,
-            "<div class=\"item\"><h3><a href=\"/news/{i}.html\">新闻标题 {i}：云计算服务持续稳定运行</a></h3>\
-             <p>这是第 {i} 条新闻的摘要，介绍产品更新与服务公告。<span class=\"date\">2026-11-{:02}</span></p></div>",
-            i % 28 + 1
-        );
-        i += 1;
-    }
-    body.push_str(
-        "</main><script>var _hmt=_hmt||[];</script><footer class=\"footer\"><p>© 2026 基准测试科技有限公司 版权所有</p>\
-         <p><a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">京ICP备2024000001号</a> \
-         <a href=\"https://beian.mps.gov.cn/#/query/webSearch?code=11010802020134\">京公网安备11010802020134号</a></p></footer></body></html>",
-    );
-    body
-}
 
 fn start_nsd(dir: &Path, n: usize, port: u16) -> Result<Server> {
     let mut zone = format!(
@@ -201,7 +176,7 @@ fn write_world(dir: &Path, n: usize, dns_port: u16, http_port: u16, concurrency:
     std::fs::write(dir.join("mainland.txt"), "127.10.0.0/16\n")?;
     let mut csv = String::from("site_number,site_name,domains,psb_number\n");
     for i in 0..n {
-        let _ = writeln!(csv, "京ICP备2024000001号-{},基准测试站点,d{i}.{ZONE},京公网安备11010802020134号", i + 1);
+        let _ = writeln!(csv, "{SUBJECT}-{},{SITE_NAME},d{i}.{ZONE},{PSB}", i + 1);
     }
     std::fs::write(dir.join("filings.csv"), csv)?;
     let cfg = format!(
@@ -297,12 +272,18 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         "rss before scan   {rss_start:.0} MB at start, {rss_world:.0} MB with the world files written, {rss_imported:.0} MB after \
          the import (in its child process), {rss_before:.0} MB with the scanner built (targets stream from the store)"
     );
-    let ceiling = ceiling(n, dns_port, http_port, concurrency).await?;
+    let (ceiling, floor_cpu) = ceiling(n, dns_port, http_port, concurrency).await?;
     println!(
         "ceiling           {ceiling:.0} checks/s from a bare client (A+AAAA on a fresh UDP socket, one TCP connection, \
          no parsing or storage; {} checks): beiand reaches {:.0} % of it",
         CEILING_OPS.min(n),
         checks / wall / ceiling * 100.0
+    );
+    println!(
+        "floor             the bare client uses {:.0} µs of CPU per check (user and kernel, its sockets' share of the \
+         network stack); beiand {:.0} µs more",
+        floor_cpu * 1e6,
+        cpu / checks * 1e6 - floor_cpu * 1e6
     );
     if let Some(sample) = &sample {
         phase_profile(&cfg, &profile_targets, sample, concurrency).await?;
@@ -321,11 +302,13 @@ const CEILING_OPS: usize = 20_000;
 /// that does per domain what the servers see of a beiand check — an A and an AAAA query on a
 /// fresh UDP socket, one fresh TCP connection with `GET /` read to the end — and nothing else
 /// (no parsing, no storage). Machines differ; beiand's figure means most as a share of this one.
-async fn ceiling(n: usize, dns_port: u16, http_port: u16, concurrency: usize) -> Result<f64> {
+/// Returns the checks per second and the client's CPU seconds per check.
+async fn ceiling(n: usize, dns_port: u16, http_port: u16, concurrency: usize) -> Result<(f64, f64)> {
     use futures::StreamExt;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let ops = CEILING_OPS.min(n);
     let ns: std::net::SocketAddr = ([127, 0, 0, 1], dns_port).into();
+    let cpu0 = self_cpu();
     let started = Instant::now();
     let ok = futures::stream::iter(0..ops)
         .map(|i| {
@@ -352,7 +335,7 @@ async fn ceiling(n: usize, dns_port: u16, http_port: u16, concurrency: usize) ->
         .count()
         .await;
     anyhow::ensure!(ok == ops, "ceiling client: only {ok} of {ops} checks got a page");
-    Ok(ops as f64 / started.elapsed().as_secs_f64())
+    Ok((ops as f64 / started.elapsed().as_secs_f64(), (self_cpu() - cpu0) / ops as f64))
 }
 
 /// A DNS query for `name` of type `qtype`, recursion desired.
