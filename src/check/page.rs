@@ -307,13 +307,18 @@ impl Text {
         range.start * 10 >= self.visible.len() * 7 || self.runs_over(range).any(|r| r.footer)
     }
 
-    /// The first link over the range whose host satisfies `want`, else the first link at all.
-    fn link_over(&self, range: &Range<usize>, want: impl Fn(&str) -> bool) -> (Option<&Link>, bool) {
-        let links: Vec<&Link> = self.runs_over(range).filter_map(|r| r.link).map(|i| &self.links[i]).collect();
-        match links.iter().find(|l| l.host().as_deref().is_some_and(&want)) {
-            Some(l) => (Some(*l), true),
-            None => (links.first().copied(), false),
+    /// The first link over the range whose host satisfies `want`, else the first link at all,
+    /// with its host; and whether it is one that satisfies `want`.
+    fn link_over(&self, range: &Range<usize>, want: impl Fn(&str) -> bool) -> (Option<(&Link, Option<String>)>, bool) {
+        let mut first = None;
+        for link in self.runs_over(range).filter_map(|r| r.link).map(|i| &self.links[i]) {
+            let host = link.host();
+            if host.as_deref().is_some_and(&want) {
+                return (Some((link, host)), true);
+            }
+            first = first.or(Some((link, host)));
         }
+        (first, false)
     }
 }
 
@@ -330,8 +335,9 @@ pub fn comparable(s: &str) -> String {
     number::fold(s).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-fn icp_mention(n: &IcpNumber, link: Option<&Link>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
-    let host = link.and_then(Link::host);
+fn icp_mention(n: &IcpNumber, link: Option<(&Link, Option<String>)>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
+    let (link, host) = link.unzip();
+    let host = host.flatten();
     IcpMention {
         text: n.to_string(),
         subject: n.subject().to_string(),
@@ -385,7 +391,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
             text: p.to_string(),
             code: p.code.clone(),
             linked,
-            href: link.map(|l| l.href.clone()),
+            href: link.map(|(l, _)| l.href.clone()),
             in_footer: text.in_footer(&range),
             source: "text",
         });
