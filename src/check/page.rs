@@ -17,6 +17,7 @@ use crate::number::{self, IcpNumber, License};
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// The MIIT filing system's host: the only link target that counts (design §1).
@@ -163,13 +164,13 @@ fn find_end_tag_ci(html: &str, from: usize, name: &[u8]) -> Option<usize> {
     None
 }
 
-/// A link on the page.
+/// A link on the page (its href borrowed from the page, or decoded when it held references).
 #[derive(Debug, PartialEq)]
-struct Link {
-    href: String,
+struct Link<'a> {
+    href: Cow<'a, str>,
 }
 
-impl Link {
+impl Link<'_> {
     /// The host the link points at, lower-cased (worked out only for links over a number).
     fn host(&self) -> Option<String> {
         host_of(&self.href)
@@ -186,10 +187,10 @@ struct Run {
 
 /// The page's text, folded, with where each run of it sits.
 #[derive(Debug, Default, PartialEq)]
-struct Text {
+struct Text<'a> {
     visible: String,
     runs: Vec<Run>,
-    links: Vec<Link>,
+    links: Vec<Link<'a>>,
     script: String,
     attributes: String,
 }
@@ -217,7 +218,7 @@ struct Frame {
     block: bool,
 }
 
-fn collect(doc: &Html) -> Text {
+fn collect(doc: &Html) -> Text<'_> {
     let mut t = Text::default();
     let mut frames: Vec<Frame> = Vec::new();
     let (mut skip, mut script, mut footer) = (0usize, 0usize, 0usize);
@@ -247,8 +248,7 @@ fn collect(doc: &Html) -> Text {
                     let is_footer = name == "footer" || marks(el.attr("id")) || marks(el.attr("class"));
                     let link = name == "a" && el.attr("href").is_some();
                     if link {
-                        let href = el.attr("href").unwrap_or("").to_string();
-                        t.links.push(Link { href });
+                        t.links.push(Link { href: Cow::Borrowed(el.attr("href").unwrap_or("")) });
                         links.push(t.links.len() - 1);
                     }
                     for attr in ["alt", "title"] {
@@ -295,7 +295,7 @@ fn collect(doc: &Html) -> Text {
     t
 }
 
-impl Text {
+impl Text<'_> {
     /// The runs a byte range of the visible text overlaps.
     fn runs_over(&self, range: &Range<usize>) -> impl Iterator<Item = &Run> + '_ {
         let (start, end) = (range.start, range.end);
@@ -309,7 +309,7 @@ impl Text {
 
     /// The first link over the range whose host satisfies `want`, else the first link at all,
     /// with its host; and whether it is one that satisfies `want`.
-    fn link_over(&self, range: &Range<usize>, want: impl Fn(&str) -> bool) -> (Option<(&Link, Option<String>)>, bool) {
+    fn link_over(&self, range: &Range<usize>, want: impl Fn(&str) -> bool) -> (Option<(&Link<'_>, Option<String>)>, bool) {
         let mut first = None;
         for link in self.runs_over(range).filter_map(|r| r.link).map(|i| &self.links[i]) {
             let host = link.host();
@@ -335,7 +335,7 @@ pub fn comparable(s: &str) -> String {
     number::fold(s).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-fn icp_mention(n: &IcpNumber, link: Option<(&Link, Option<String>)>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
+fn icp_mention(n: &IcpNumber, link: Option<(&Link<'_>, Option<String>)>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
     let (link, host) = link.unzip();
     let host = host.flatten();
     IcpMention {
@@ -343,7 +343,7 @@ fn icp_mention(n: &IcpNumber, link: Option<(&Link, Option<String>)>, linked: boo
         subject: n.subject().to_string(),
         site_suffix: n.suffix,
         linked,
-        href: link.map(|l| l.href.clone()),
+        href: link.map(|l| l.href.to_string()),
         retired_link: host.as_deref().is_some_and(|h| RETIRED_HOSTS.contains(&h)),
         href_host: host,
         in_footer,
@@ -363,11 +363,14 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
 pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     // The single-pass collector needs no depth limit (it builds no tree, and gives up on a page
     // nested deeper than MAX_DEPTH); the tree builder does, so only its path cuts the page first.
-    let (text, title, cut_at_depth) = match fast::collect(html) {
+    // The collected text borrows link targets from the preprocessed page or the parsed tree.
+    let preprocessed = fast::preprocess(html);
+    let doc;
+    let (text, title, cut_at_depth) = match fast::collect(&preprocessed) {
         Some((text, title)) => (text, title, false),
         None => {
             let (html, cut) = limit_nesting(html, MAX_DEPTH);
-            let doc = Html::parse_document(html);
+            doc = Html::parse_document(html);
             (collect(&doc), title_of(&doc), cut)
         }
     };
@@ -391,7 +394,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
             text: p.to_string(),
             code: p.code.clone(),
             linked,
-            href: link.map(|(l, _)| l.href.clone()),
+            href: link.map(|(l, _)| l.href.to_string()),
             in_footer: text.in_footer(&range),
             source: "text",
         });
@@ -553,20 +556,22 @@ mod fast {
     pub(super) struct Bail;
     type R<T> = Result<T, Bail>;
 
-    /// The visible text and the first title's text, or `None` when the full parser is needed.
-    pub(super) fn collect(html: &str) -> Option<(Text, Option<String>)> {
-        if find_byte(html.as_bytes(), 0).is_some() {
+    /// Input preprocessing as html5ever does it: a leading BOM is dropped, CR LF and CR become LF.
+    pub(super) fn preprocess(html: &str) -> Cow<'_, str> {
+        let html = html.strip_prefix('\u{feff}').unwrap_or(html);
+        if find_byte(html.as_bytes(), b'\r').is_some() {
+            Cow::Owned(html.replace("\r\n", "\n").replace('\r', "\n"))
+        } else {
+            Cow::Borrowed(html)
+        }
+    }
+
+    /// The visible text and the first title's text of a [`preprocess`]ed page, or `None` when
+    /// the full parser is needed.
+    pub(super) fn collect(s: &str) -> Option<(Text<'_>, Option<String>)> {
+        if find_byte(s.as_bytes(), 0).is_some() {
             return None;
         }
-        // Input preprocessing as html5ever does it: a leading BOM is dropped, CR LF and CR become LF.
-        let html = html.strip_prefix('\u{feff}').unwrap_or(html);
-        let normalised;
-        let s = if find_byte(html.as_bytes(), b'\r').is_some() {
-            normalised = html.replace("\r\n", "\n").replace('\r', "\n");
-            normalised.as_str()
-        } else {
-            html
-        };
         let mut p = Parser {
             s,
             i: 0,
@@ -827,7 +832,7 @@ mod fast {
         i: usize,
         mode: Mode,
         stack: Vec<Open<'a>>,
-        t: Text,
+        t: Text<'a>,
         skip: usize,
         script: usize,
         footer: usize,
@@ -1120,8 +1125,8 @@ mod fast {
             let is_script = class & SCRIPT != 0;
             let is_footer = name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref());
             let link = class & A != 0 && attrs.href.is_some();
-            if let Some(href) = attrs.href.as_deref().filter(|_| link) {
-                self.t.links.push(Link { href: href.to_string() });
+            if let Some(href) = attrs.href.as_ref().filter(|_| link) {
+                self.t.links.push(Link { href: href.clone() });
                 self.links.push(self.t.links.len() - 1);
             }
             for v in [&attrs.alt, &attrs.title].into_iter().flatten() {
@@ -1450,16 +1455,13 @@ mod tests {
     }
 
     /// What the full parser makes of a page: the reference for the fast path.
-    fn parsed(html: &str) -> (Text, Option<String>) {
-        let doc = Html::parse_document(html);
-        (collect(&doc), title_of(&doc))
-    }
-
     /// Whether the fast path took the page; when it did, it must agree with the parser.
     fn fast_agrees(html: &str) -> bool {
-        match fast::collect(html) {
+        let preprocessed = fast::preprocess(html);
+        match fast::collect(&preprocessed) {
             Some(fast) => {
-                assert_eq!(fast, parsed(html), "the fast path differs from the parser on {html:?}");
+                let doc = Html::parse_document(html);
+                assert_eq!(fast, (collect(&doc), title_of(&doc)), "the fast path differs from the parser on {html:?}");
                 true
             }
             None => false,
