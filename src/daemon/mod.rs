@@ -96,6 +96,8 @@ pub async fn run(config_path: &Path) -> Result<()> {
     let watchdog = tokio::spawn(watchdog(shared.clone()));
     notify::ready(&status_line(&shared).await);
 
+    // The workers took scan.drain_seconds at start; a reload changes it at the next restart only.
+    let drain = Duration::from_secs(shared.config().scan.drain_seconds);
     // Until a stop signal, or until a task that should run for ever ends (a bug: exit non-zero
     // and let systemd restart us rather than run on without schedules or workers).
     let mut workers_ended = false;
@@ -113,7 +115,6 @@ pub async fn run(config_path: &Path) -> Result<()> {
             r = &mut upkeep => break Some(format!("the upkeep task stopped: {}", describe_end(r.map(Ok)))),
         }
     };
-    let drain = Duration::from_secs(shared.config().scan.drain_seconds);
     // Ask systemd for the drain time and a little more on top of TimeoutStopSec.
     notify::stopping("stopping: finishing checks in flight", drain + Duration::from_secs(15));
     let _ = stop_tx.send(true);
