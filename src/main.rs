@@ -175,18 +175,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action: ConfigAction::Check } => {
-            let cfg = load_config(config)?;
-            let classifier = beiand::netclass::Classifier::load(
-                &cfg.provider.inventory,
-                cfg.provider.mainland.as_deref(),
-                &cfg.http.allow_private_targets,
-            )
-            .context("address data")?;
+            // Everything `beiand run` builds from a config at start and on SIGHUP: address data,
+            // probes and the API token, so that a config passing here is one `run` accepts.
+            let live = beiand::daemon::shared::Live::build(load_config(config)?)?;
+            let cfg = &live.config;
             println!(
-                "{}: ok ({} schedule(s), mainland list {})",
+                "{}: ok ({} schedule(s), mainland list {}, API token {})",
                 cfg.path.display(),
                 cfg.schedule.len(),
-                if classifier.has_mainland_list() { "loaded" } else { "not configured: mainland/overseas split unknown" }
+                if live.scanner.classifier().has_mainland_list() { "loaded" } else { "not configured: mainland/overseas split unknown" },
+                if live.token.is_some() { "read" } else { "not configured: every API path but /healthz answers 401" }
             );
             Ok(ExitCode::SUCCESS)
         }

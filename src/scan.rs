@@ -265,6 +265,11 @@ impl Scanner {
         Ok(Scanner { classifier, dns, http, limiter, concurrency: cfg.scan.concurrency })
     }
 
+    /// What the address data says about addresses.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
     /// Checks run at the same time.
     pub fn concurrency(&self) -> usize {
         self.concurrency.max(1)

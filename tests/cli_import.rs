@@ -89,3 +89,26 @@ fn a_bad_config_names_file_line_and_key() {
     assert!(!out.status.success());
     assert!(stderr.contains("beiand.toml") && stderr.contains("line 7") && stderr.contains("timeout"), "{stderr}");
 }
+
+#[test]
+fn config_check_reads_what_run_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "sqlite://x.db");
+    let out = beiand(&cfg, &["config", "check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(": ok (") && stdout.contains("API token not configured"), "{stdout}");
+
+    // A token file that `run` could not read fails the check, naming the key and the file.
+    let text = std::fs::read_to_string(&cfg).unwrap() + "[server]\ntoken_file = \"token\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    let out = beiand(&cfg, &["config", "check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("server.token_file") && stderr.contains("token"), "{stderr}");
+
+    std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
+    let out = beiand(&cfg, &["config", "check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("API token read"));
+}
