@@ -972,10 +972,13 @@ mod fast {
                             self.mode = Mode::BeforeHtml;
                         }
                     }
-                    Some(b'/') => {
-                        self.tag(&mut tag)?;
-                        self.end(&tag)?;
-                    }
+                    Some(b'/') => match self.plain_end_tag() {
+                        Some(name) => self.end(name)?,
+                        None => {
+                            self.tag(&mut tag)?;
+                            self.end(&tag.name)?;
+                        }
+                    },
                     Some(c) if c.is_ascii_alphabetic() => {
                         self.tag(&mut tag)?;
                         self.start(&tag)?;
@@ -1005,6 +1008,20 @@ mod fast {
             }
             self.i = body + end + 3;
             Ok(())
+        }
+
+        /// The name of the end tag at `self.i` when it is the common `</name>` with a lower-case
+        /// ASCII name and nothing else (consumed); `None` leaves any other end tag to [`Self::tag`].
+        fn plain_end_tag(&mut self) -> Option<&'a str> {
+            let s = self.s;
+            let b = s.as_bytes();
+            let start = self.i + 2;
+            let len = b[start..].iter().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).count();
+            if len == 0 || !b[start].is_ascii_lowercase() || b.get(start + len) != Some(&b'>') {
+                return None;
+            }
+            self.i = start + len + 1;
+            Some(&s[start..start + len])
         }
 
         /// Tokenizes the start or end tag at `self.i` into `tag`.
@@ -1396,9 +1413,8 @@ mod fast {
             Ok(())
         }
 
-        fn end(&mut self, tag: &Tag<'a>) -> R<()> {
+        fn end(&mut self, n: &str) -> R<()> {
             loop {
-                let n = &*tag.name;
                 let implied = matches!(n, "head" | "body" | "html" | "br");
                 match self.mode {
                     Mode::Initial => self.mode = Mode::BeforeHtml,
@@ -1409,7 +1425,7 @@ mod fast {
                     }
                     Mode::InHead if implied => self.anything_else()?,
                     Mode::AfterHead if implied && n != "head" => self.anything_else()?,
-                    Mode::InBody => return self.end_in_body(tag),
+                    Mode::InBody => return self.end_in_body(n),
                     Mode::AfterBody if n == "html" => {
                         self.mode = Mode::AfterAfterBody;
                         return Ok(());
@@ -1419,8 +1435,7 @@ mod fast {
             }
         }
 
-        fn end_in_body(&mut self, tag: &Tag<'a>) -> R<()> {
-            let n = &*tag.name;
+        fn end_in_body(&mut self, n: &str) -> R<()> {
             if self.stack.len() < 2 {
                 return Err(Bail);
             }
