@@ -549,7 +549,6 @@ pub fn render_text(r: &PageReport) -> String {
 mod fast {
     use super::{find_byte, Link, Run, Text, FOOTER_MARKS};
     use crate::number::push_folded;
-    use once_cell::sync::Lazy;
     use std::borrow::Cow;
 
     /// The page is outside the subset handled here.
@@ -744,51 +743,59 @@ mod fast {
     ];
 
     /// A name of up to 8 bytes as a number, ASCII lower-cased (names never contain NUL).
-    fn key(name: &[u8]) -> Option<u64> {
+    const fn key(name: &[u8]) -> Option<u64> {
         if name.len() > 8 {
             return None;
         }
-        let mut k = [0u8; 8];
-        for (d, c) in k.iter_mut().zip(name) {
-            *d = c.to_ascii_lowercase();
+        let mut k = 0u64;
+        let mut i = 0;
+        while i < name.len() {
+            k |= (name[i].to_ascii_lowercase() as u64) << (8 * i);
+            i += 1;
         }
-        Some(u64::from_le_bytes(k))
+        Some(k)
     }
 
-    /// [`CLASSES`] of the names of up to 8 bytes, in an open-addressing table by key.
-    static BY_KEY: Lazy<Vec<(u64, u32)>> = Lazy::new(|| {
-        let mut table = vec![(0u64, 0u32); 256];
-        for (n, c) in CLASSES {
-            if let Some(k) = key(n.as_bytes()) {
+    /// [`CLASSES`] of the names of up to 8 bytes, in an open-addressing table by key, built at
+    /// compile time.
+    static BY_KEY: [(u64, u32); 256] = {
+        let mut table = [(0u64, 0u32); 256];
+        let mut i = 0;
+        while i < CLASSES.len() {
+            let (name, class) = CLASSES[i];
+            if let Some(k) = key(name.as_bytes()) {
                 let mut slot = hash(k);
                 while table[slot].0 != 0 {
                     slot = (slot + 1) & 255;
                 }
-                table[slot] = (k, *c);
+                table[slot] = (k, class);
             }
+            i += 1;
         }
         table
-    });
+    };
 
-    fn hash(k: u64) -> usize {
+    const fn hash(k: u64) -> usize {
         (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    }
+
+    /// The class of the name whose [`key`] is `k` (not 0).
+    fn class_by_key(k: u64) -> u32 {
+        let mut slot = hash(k);
+        loop {
+            match BY_KEY[slot] {
+                (0, _) => return 0,
+                (e, c) if e == k => return c,
+                _ => slot = (slot + 1) & 255,
+            }
+        }
     }
 
     /// The class of an element name, matched ASCII case-insensitively.
     pub(super) fn class_of(name: &[u8]) -> u32 {
         match key(name) {
             Some(0) => 0,
-            Some(k) => {
-                let table = &*BY_KEY;
-                let mut slot = hash(k);
-                loop {
-                    match table[slot] {
-                        (0, _) => return 0,
-                        (e, c) if e == k => return c,
-                        _ => slot = (slot + 1) & 255,
-                    }
-                }
-            }
+            Some(k) => class_by_key(k),
             None => CLASSES.iter().find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes())).map_or(0, |(_, c)| *c),
         }
     }
@@ -940,14 +947,6 @@ mod fast {
         Ok(Cow::Owned(out))
     }
 
-    fn lower(s: &str) -> Cow<'_, str> {
-        if s.bytes().any(|c| c.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(s)
-        }
-    }
-
     impl<'a> Parser<'a> {
         fn run(&mut self) -> R<()> {
             let s = self.s;
@@ -1035,15 +1034,27 @@ mod fast {
                 return Err(Bail);
             }
             let name_start = j;
+            // The name's class key (see `key`) and whether it needs lower-casing, in the same pass.
+            let (mut k, mut upper) = (0u64, false);
             while j < b.len() && !is_ws(b[j]) && b[j] != b'/' && b[j] != b'>' {
-                if !(b[j].is_ascii_alphanumeric() || matches!(b[j], b'-' | b':' | b'_' | b'.')) {
+                let c = b[j];
+                if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b':' | b'_' | b'.')) {
                     return Err(Bail);
+                }
+                upper |= c.is_ascii_uppercase();
+                if j - name_start < 8 {
+                    k |= (c.to_ascii_lowercase() as u64) << (8 * (j - name_start));
                 }
                 j += 1;
             }
-            let name = lower(&s[name_start..j]);
+            let raw = &s[name_start..j];
+            let name = if upper { Cow::Owned(raw.to_ascii_lowercase()) } else { Cow::Borrowed(raw) };
             // End tags are matched by name alone.
-            tag.class = if end { 0 } else { class(&name) };
+            tag.class = match end {
+                true => 0,
+                false if raw.len() <= 8 => class_by_key(k),
+                false => class(&name),
+            };
             tag.name = name;
             tag.end = end;
             tag.self_closing = false;
