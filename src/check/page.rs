@@ -1034,27 +1034,20 @@ mod fast {
                 return Err(Bail);
             }
             let name_start = j;
-            // The name's class key (see `key`) and whether it needs lower-casing, in the same pass.
-            let (mut k, mut upper) = (0u64, false);
+            // Whether the name needs lower-casing, found in the pass that checks it.
+            let mut upper = false;
             while j < b.len() && !is_ws(b[j]) && b[j] != b'/' && b[j] != b'>' {
                 let c = b[j];
                 if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b':' | b'_' | b'.')) {
                     return Err(Bail);
                 }
                 upper |= c.is_ascii_uppercase();
-                if j - name_start < 8 {
-                    k |= (c.to_ascii_lowercase() as u64) << (8 * (j - name_start));
-                }
                 j += 1;
             }
             let raw = &s[name_start..j];
-            let name = if upper { Cow::Owned(raw.to_ascii_lowercase()) } else { Cow::Borrowed(raw) };
             // End tags are matched by name alone.
-            tag.class = match end {
-                true => 0,
-                false if raw.len() <= 8 => class_by_key(k),
-                false => class(&name),
-            };
+            tag.class = if end { 0 } else { class_of(raw.as_bytes()) };
+            let name = if upper { Cow::Owned(raw.to_ascii_lowercase()) } else { Cow::Borrowed(raw) };
             tag.name = name;
             tag.end = end;
             tag.self_closing = false;
@@ -1480,8 +1473,7 @@ mod tests {
         r.findings.iter().map(|f| f.code.as_str()).collect()
     }
 
-    /// What the full parser makes of a page: the reference for the fast path.
-    /// Whether the fast path took the page; when it did, it must agree with the parser.
+    /// Whether the fast path took the page; when it did, it must agree with the full parser.
     fn fast_agrees(html: &str) -> bool {
         let preprocessed = fast::preprocess(html);
         match fast::collect(&preprocessed) {
