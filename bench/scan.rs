@@ -372,6 +372,8 @@ async fn phase_profile(cfg: &Config, targets: &[scan::Target], sample: &scan::Do
     let per_op = |cpu0: f64| (self_cpu() - cpu0) * 1e6 / ops;
 
     let cpu0 = self_cpu();
+    // The domains are collected first: a stream over a borrowing iterator makes this future,
+    // which main spawns, fail the Send check ("FnOnce is not general enough").
     let answers: Vec<(String, Option<std::net::IpAddr>)> = futures::stream::iter(targets.iter().map(|t| t.domain.clone()).collect::<Vec<_>>())
         .map(|d| {
             let dns = dns.clone();
