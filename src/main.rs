@@ -89,7 +89,7 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
     },
-    /// Validate the configuration and the address files it names.
+    /// Validate the configuration and the files it names.
     Config {
         #[command(subcommand)]
         action: ConfigAction,
@@ -98,7 +98,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ConfigAction {
-    /// Parse and validate the config, load the inventory and mainland list, and report.
+    /// Parse and validate the config, load the inventory and mainland list, read the API token
+    /// file (what `run` needs at start), and report.
     Check,
 }
 
