@@ -8,16 +8,19 @@
 //! concurrency it stops chasing CNAME chains and reports a chained domain as having no address —
 //! which would be a false `dns.unresolved`. A resolver per query keeps the count per chain (0.26
 //! fixes the counter; moving to it is a larger API migration). The cost is a few allocations per
-//! query; UDP sockets are per query in hickory anyway. (Measured: with 0.26 and one shared
-//! resolver the DNS phase costs the same ~75 µs of CPU per check; the cost is the kernel's, a
-//! fresh UDP socket per query and the loopback round trip, not the resolver's construction.)
+//! query. (Measured: with 0.26 and one shared resolver the DNS phase costs the same ~75 µs of CPU
+//! per check; the cost is the kernel's, a fresh UDP socket per query and the loopback round trip,
+//! not the resolver's construction.) The UDP sockets themselves outlive the resolvers: they come
+//! from the probe's [`udp_pool`](super::udp_pool), shared by all its queries.
 
 use crate::config;
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
 use hickory_resolver::error::ResolveErrorKind;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
-use hickory_resolver::{Name, TokioAsyncResolver};
+use super::udp_pool::PooledRuntime;
+use hickory_resolver::name_server::GenericConnector;
+use hickory_resolver::{AsyncResolver, Name};
 use serde::Serialize;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -55,6 +58,8 @@ enum TypeAnswer {
 pub struct DnsProbe {
     config: ResolverConfig,
     opts: ResolverOpts,
+    /// UDP sockets shared by every query of this probe and its clones.
+    runtime: PooledRuntime,
 }
 
 impl DnsProbe {
@@ -76,7 +81,7 @@ impl DnsProbe {
         opts.edns0 = true;
         // Each query has its own resolver (see the module doc), so the cache lives for one chain.
         opts.cache_size = 16;
-        DnsProbe { config: rc, opts }
+        DnsProbe { config: rc, opts, runtime: PooledRuntime::default() }
     }
 
     /// Resolves A and AAAA for `domain`.
@@ -93,7 +98,7 @@ impl DnsProbe {
     }
 
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
-        let resolver = TokioAsyncResolver::tokio(self.config.clone(), self.opts.clone());
+        let resolver = AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(self.runtime.for_resolver()));
         match resolver.lookup(name.clone(), rtype).await {
             Ok(lookup) => {
                 let mut cnames = Vec::new();
@@ -279,5 +284,19 @@ mod tests {
         drop(sock);
         let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 200, attempts: 1 });
         assert!(matches!(p.resolve("www.demo.example.cn").await, DnsAnswer::Failed { .. }));
+        // A query that got no answer never lends its socket to another.
+        assert_eq!(p.runtime.idle_count(), 0);
+    }
+
+    /// One query after another, answered or not: the A and AAAA queries keep taking the same two
+    /// sockets from the pool instead of binding new ones.
+    #[tokio::test]
+    async fn answered_queries_reuse_their_sockets() {
+        let p = probe().await;
+        for name in ["www", "nope", "gone", "alias", "v6"].iter().cycle().take(40) {
+            let answer = p.resolve(&format!("{name}.demo.example.cn")).await;
+            assert!(!matches!(answer, DnsAnswer::Failed { .. }), "{name}: {answer:?}");
+            assert_eq!(p.runtime.idle_count(), 2);
+        }
     }
 }

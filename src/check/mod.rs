@@ -6,3 +6,4 @@ pub mod dns;
 pub mod http;
 pub mod ip;
 pub mod page;
+pub mod udp_pool;

@@ -1,0 +1,305 @@
+//! Reused UDP sockets for DNS queries.
+//!
+//! hickory-resolver binds a fresh UDP socket on a random port for every query and closes it after
+//! the answer: with an A and an AAAA query per domain that is two `socket`, `bind` and `close`
+//! calls per check, and the kernel's cost of creating and tearing down a socket is most of the
+//! DNS phase's CPU. [`PooledRuntime`] is hickory's tokio runtime provider with one change: a UDP
+//! socket whose query ended cleanly goes back to a pool, and the next query takes it from there.
+//!
+//! A socket is reused only when its one query is known to be over: exactly one datagram sent and
+//! exactly one received, with no receive still waiting. A query that timed out, retried, was
+//! cancelled or saw a stray datagram closes its socket as before, so a late answer can never be
+//! read by the next query. Datagrams that still arrive on a pooled socket (a nameserver that
+//! answers twice) are discarded before the socket is handed out, and hickory drops any answer
+//! whose ID is not the query's.
+//!
+//! Idle sockets are kept as std sockets, not registered with any runtime, so a probe may be used
+//! from any tokio runtime. A socket's port was chosen at random when it was first bound; reusing
+//! it means the ports in use are a fixed random set of at most [`MAX_IDLE`] rather than a new one
+//! per query. That is the trade for queries to the provider's own configured nameservers.
+
+use hickory_resolver::name_server::{RuntimeProvider, TokioRuntimeProvider};
+use hickory_resolver::proto::udp::DnsUdpSocket;
+use hickory_resolver::proto::TokioTime;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+/// Idle sockets kept per address family; more are closed when they are returned.
+pub const MAX_IDLE: usize = 256;
+
+/// Idle sockets by address family of the local address.
+#[derive(Default)]
+struct Idle {
+    v4: Mutex<Vec<std::net::UdpSocket>>,
+    v6: Mutex<Vec<std::net::UdpSocket>>,
+}
+
+impl Idle {
+    fn family(&self, local: &SocketAddr) -> &Mutex<Vec<std::net::UdpSocket>> {
+        if local.is_ipv4() {
+            &self.v4
+        } else {
+            &self.v6
+        }
+    }
+
+    /// An idle socket for `local`'s family with nothing left in its receive queue, or a new one
+    /// bound to `local` (hickory passes a random port).
+    fn take(&self, local: SocketAddr) -> io::Result<std::net::UdpSocket> {
+        let idle = self.family(&local).lock().unwrap_or_else(|e| e.into_inner()).pop();
+        if let Some(socket) = idle {
+            let mut sink = [0u8; 1];
+            loop {
+                match socket.recv_from(&mut sink) {
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(socket),
+                    // A pending ICMP error or the like: this socket is not worth keeping.
+                    Err(_) => break,
+                }
+            }
+        }
+        let socket = std::net::UdpSocket::bind(local)?;
+        socket.set_nonblocking(true)?;
+        Ok(socket)
+    }
+
+    fn give_back(&self, socket: std::net::UdpSocket, local: &SocketAddr) {
+        let mut idle = self.family(local).lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(socket);
+        }
+    }
+}
+
+/// hickory's tokio runtime provider, with UDP sockets from a pool shared by its clones and by
+/// [`PooledRuntime::for_resolver`].
+#[derive(Clone, Default)]
+pub struct PooledRuntime {
+    tokio: TokioRuntimeProvider,
+    idle: Arc<Idle>,
+}
+
+impl PooledRuntime {
+    /// A provider for one resolver: its own task set (as hickory's tokio provider gives each
+    /// resolver, so dropping the resolver stops its background tasks), this pool's sockets.
+    pub fn for_resolver(&self) -> PooledRuntime {
+        PooledRuntime { tokio: TokioRuntimeProvider::new(), idle: self.idle.clone() }
+    }
+
+    /// How many idle sockets the pool holds now (both families).
+    #[cfg(test)]
+    pub(crate) fn idle_count(&self) -> usize {
+        self.idle.v4.lock().unwrap().len() + self.idle.v6.lock().unwrap().len()
+    }
+}
+
+impl RuntimeProvider for PooledRuntime {
+    type Handle = <TokioRuntimeProvider as RuntimeProvider>::Handle;
+    type Timer = TokioTime;
+    type Udp = PooledUdp;
+    type Tcp = <TokioRuntimeProvider as RuntimeProvider>::Tcp;
+
+    fn create_handle(&self) -> Self::Handle {
+        self.tokio.create_handle()
+    }
+
+    fn connect_tcp(&self, server_addr: SocketAddr) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Tcp>>>> {
+        self.tokio.connect_tcp(server_addr)
+    }
+
+    fn bind_udp(&self, local_addr: SocketAddr, _server_addr: SocketAddr) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Udp>>>> {
+        let idle = self.idle.clone();
+        // Registering with the reactor needs the runtime's context, which the future has.
+        Box::pin(async move {
+            let socket = tokio::net::UdpSocket::from_std(idle.take(local_addr)?)?;
+            Ok(PooledUdp {
+                socket: Some(socket),
+                local: local_addr,
+                idle,
+                sent: AtomicU32::new(0),
+                received: AtomicU32::new(0),
+                waiting: AtomicBool::new(false),
+                failed: AtomicBool::new(false),
+            })
+        })
+    }
+}
+
+/// A UDP socket lent to one query; it goes back to the pool on drop if the query ended cleanly.
+pub struct PooledUdp {
+    socket: Option<tokio::net::UdpSocket>,
+    local: SocketAddr,
+    idle: Arc<Idle>,
+    sent: AtomicU32,
+    received: AtomicU32,
+    /// A receive returned `Pending` and has not completed since.
+    waiting: AtomicBool,
+    failed: AtomicBool,
+}
+
+impl PooledUdp {
+    fn socket(&self) -> &tokio::net::UdpSocket {
+        self.socket.as_ref().expect("the socket is only taken on drop")
+    }
+
+    /// One datagram out, one in, and nothing more awaited: nothing of this query can still arrive.
+    fn ended_cleanly(&self) -> bool {
+        self.sent.load(Ordering::Relaxed) == 1
+            && self.received.load(Ordering::Relaxed) == 1
+            && !self.waiting.load(Ordering::Relaxed)
+            && !self.failed.load(Ordering::Relaxed)
+    }
+}
+
+impl DnsUdpSocket for PooledUdp {
+    type Time = TokioTime;
+
+    fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
+        let mut read = tokio::io::ReadBuf::new(buf);
+        match self.socket().poll_recv_from(cx, &mut read) {
+            Poll::Pending => {
+                self.waiting.store(true, Ordering::Relaxed);
+                Poll::Pending
+            }
+            Poll::Ready(Ok(from)) => {
+                self.waiting.store(false, Ordering::Relaxed);
+                self.received.fetch_add(1, Ordering::Relaxed);
+                Poll::Ready(Ok((read.filled().len(), from)))
+            }
+            Poll::Ready(Err(e)) => {
+                self.failed.store(true, Ordering::Relaxed);
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+
+    fn poll_send_to(&self, cx: &mut Context<'_>, buf: &[u8], target: SocketAddr) -> Poll<io::Result<usize>> {
+        let polled = self.socket().poll_send_to(cx, buf, target);
+        match &polled {
+            Poll::Ready(Ok(_)) => {
+                self.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Poll::Ready(Err(_)) => self.failed.store(true, Ordering::Relaxed),
+            Poll::Pending => {}
+        }
+        polled
+    }
+}
+
+impl Drop for PooledUdp {
+    fn drop(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            if self.ended_cleanly() {
+                // into_std deregisters from the reactor; the std socket stays non-blocking.
+                if let Ok(socket) = socket.into_std() {
+                    self.idle.give_back(socket, &self.local);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    /// A loopback "nameserver" that answers each datagram with `copies` copies of it.
+    async fn echo(copies: usize) -> SocketAddr {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = server.recv_from(&mut buf).await {
+                for _ in 0..copies {
+                    let _ = server.send_to(&buf[..n], from).await;
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_clean_exchange_returns_its_socket_and_the_next_query_reuses_it() {
+        let rt = PooledRuntime::default();
+        let server = echo(1).await;
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        let port = s.socket().local_addr().unwrap().port();
+        s.send_to(b"one", server).await.unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.recv_from(&mut buf).await.unwrap(), (3, server));
+        drop(s);
+        assert_eq!(rt.idle_count(), 1);
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        assert_eq!(s.socket().local_addr().unwrap().port(), port);
+        assert_eq!(rt.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_query_that_was_not_answered_closes_its_socket() {
+        let rt = PooledRuntime::default();
+        // Nobody answers here: the receive is still waiting when the query is given up.
+        let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = silent.local_addr().unwrap();
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"one", server).await.unwrap();
+        let mut buf = [0u8; 16];
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(20), s.recv_from(&mut buf)).await.is_err());
+        drop(s);
+        assert_eq!(rt.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_query_that_read_a_second_datagram_closes_its_socket() {
+        let rt = PooledRuntime::default();
+        let server = echo(2).await;
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"one", server).await.unwrap();
+        let mut buf = [0u8; 16];
+        s.recv_from(&mut buf).await.unwrap();
+        s.recv_from(&mut buf).await.unwrap();
+        drop(s);
+        assert_eq!(rt.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_answer_left_in_a_pooled_socket_is_discarded_before_reuse() {
+        let rt = PooledRuntime::default();
+        let server = echo(2).await;
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"old", server).await.unwrap();
+        let mut buf = [0u8; 16];
+        s.recv_from(&mut buf).await.unwrap();
+        drop(s);
+        // Let the duplicate land in the idle socket's queue.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"new", server).await.unwrap();
+        let (n, _) = s.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"new");
+    }
+
+    #[test]
+    fn idle_sockets_outlive_the_runtime_that_used_them() {
+        let rt = PooledRuntime::default();
+        for _ in 0..2 {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let server = echo(1).await;
+                let s = rt.bind_udp(local(), server).await.unwrap();
+                s.send_to(b"x", server).await.unwrap();
+                let mut buf = [0u8; 4];
+                assert_eq!(s.recv_from(&mut buf).await.unwrap().0, 1);
+            });
+        }
+        assert_eq!(rt.idle_count(), 1);
+    }
+}
