@@ -13,8 +13,9 @@
 //! answers twice) are discarded before the socket is handed out, and hickory drops any answer
 //! whose ID is not the query's.
 //!
-//! Idle sockets are kept as std sockets, not registered with any runtime, so a probe may be used
-//! from any tokio runtime. A socket's port was chosen at random when it was first bound; reusing
+//! Idle sockets stay registered with the reactor of the runtime that used them (no `epoll_ctl`
+//! per query either) and are handed out only to queries on that runtime; a probe used from
+//! another runtime binds new sockets there. A socket's port was chosen at random when it was first bound; reusing
 //! it means the ports in use are a fixed random set of at most [`MAX_IDLE`] rather than a new one
 //! per query. That is the trade for queries to the provider's own configured nameservers.
 
@@ -32,15 +33,21 @@ use std::task::{Context, Poll};
 /// Idle sockets kept per address family; more are closed when they are returned.
 pub const MAX_IDLE: usize = 256;
 
+/// An idle socket, still registered with the reactor of the runtime that last used it.
+struct IdleSocket {
+    runtime: tokio::runtime::Id,
+    socket: tokio::net::UdpSocket,
+}
+
 /// Idle sockets by address family of the local address.
 #[derive(Default)]
 struct Idle {
-    v4: Mutex<Vec<std::net::UdpSocket>>,
-    v6: Mutex<Vec<std::net::UdpSocket>>,
+    v4: Mutex<Vec<IdleSocket>>,
+    v6: Mutex<Vec<IdleSocket>>,
 }
 
 impl Idle {
-    fn family(&self, local: &SocketAddr) -> &Mutex<Vec<std::net::UdpSocket>> {
+    fn family(&self, local: &SocketAddr) -> &Mutex<Vec<IdleSocket>> {
         if local.is_ipv4() {
             &self.v4
         } else {
@@ -48,14 +55,20 @@ impl Idle {
         }
     }
 
-    /// An idle socket for `local`'s family with nothing left in its receive queue, or a new one
-    /// bound to `local` (hickory passes a random port).
-    fn take(&self, local: SocketAddr) -> io::Result<std::net::UdpSocket> {
+    /// An idle socket of this runtime for `local`'s family with nothing left in its receive
+    /// queue, or a new one bound to `local` (hickory passes a random port). Must run inside the
+    /// runtime.
+    fn take(&self, local: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+        let runtime = tokio::runtime::Handle::current().id();
         let idle = self.family(&local).lock().unwrap_or_else(|e| e.into_inner()).pop();
-        if let Some(socket) = idle {
-            let mut sink = [0u8; 1];
+        // A socket another runtime registered is closed: its reactor may be gone.
+        if let Some(IdleSocket { socket, .. }) = idle.filter(|i| i.runtime == runtime) {
+            // Straight to the socket: tokio's try_recv_from trusts its readiness flag, which may
+            // not know of a datagram that arrived while the socket sat idle.
+            let raw = socket2::SockRef::from(&socket);
+            let mut sink = [std::mem::MaybeUninit::<u8>::uninit(); 1];
             loop {
-                match socket.recv_from(&mut sink) {
+                match raw.recv_from(&mut sink) {
                     Ok(_) => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(socket),
                     // A pending ICMP error or the like: this socket is not worth keeping.
@@ -65,13 +78,14 @@ impl Idle {
         }
         let socket = std::net::UdpSocket::bind(local)?;
         socket.set_nonblocking(true)?;
-        Ok(socket)
+        tokio::net::UdpSocket::from_std(socket)
     }
 
-    fn give_back(&self, socket: std::net::UdpSocket, local: &SocketAddr) {
+    fn give_back(&self, socket: tokio::net::UdpSocket, local: &SocketAddr) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
         let mut idle = self.family(local).lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(socket);
+            idle.push(IdleSocket { runtime: handle.id(), socket });
         }
     }
 }
@@ -116,7 +130,7 @@ impl RuntimeProvider for PooledRuntime {
         let idle = self.idle.clone();
         // Registering with the reactor needs the runtime's context, which the future has.
         Box::pin(async move {
-            let socket = tokio::net::UdpSocket::from_std(idle.take(local_addr)?)?;
+            let socket = idle.take(local_addr)?;
             Ok(PooledUdp {
                 socket: Some(socket),
                 local: local_addr,
@@ -195,10 +209,7 @@ impl Drop for PooledUdp {
     fn drop(&mut self) {
         if let Some(socket) = self.socket.take() {
             if self.ended_cleanly() {
-                // into_std deregisters from the reactor; the std socket stays non-blocking.
-                if let Ok(socket) = socket.into_std() {
-                    self.idle.give_back(socket, &self.local);
-                }
+                self.idle.give_back(socket, &self.local);
             }
         }
     }
@@ -287,8 +298,10 @@ mod tests {
         assert_eq!(&buf[..n], b"new");
     }
 
+    /// The first runtime's socket is left registered with a reactor that is gone; the second
+    /// runtime must get a socket of its own that works.
     #[test]
-    fn idle_sockets_outlive_the_runtime_that_used_them() {
+    fn a_socket_is_reused_only_on_the_runtime_that_registered_it() {
         let rt = PooledRuntime::default();
         for _ in 0..2 {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
