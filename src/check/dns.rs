@@ -3,27 +3,33 @@
 //! apart from a failure on our side (SERVFAIL, REFUSED, timeout), which makes the check
 //! inconclusive instead of becoming a customer finding.
 //!
-//! Each query gets a short-lived resolver of its own. hickory-resolver 0.24 counts CNAME
+//! Each query has a resolver to itself while it runs. hickory-resolver 0.24 counts CNAME
 //! recursion depth in one counter shared by every lookup in flight on a resolver, so under
 //! concurrency it stops chasing CNAME chains and reports a chained domain as having no address —
-//! which would be a false `dns.unresolved`. A resolver per query keeps the count per chain (0.26
-//! fixes the counter; moving to it is a larger API migration). The cost is a few allocations per
-//! query. (Measured: with 0.26 and one shared resolver the DNS phase costs the same ~75 µs of CPU
-//! per check; the cost is the kernel's, a fresh UDP socket per query and the loopback round trip,
-//! not the resolver's construction.) The UDP sockets themselves outlive the resolvers: they come
-//! from the probe's [`udp_pool`](super::udp_pool), shared by all its queries.
+//! which would be a false `dns.unresolved`. One lookup per resolver at a time keeps the count per
+//! chain (0.26 fixes the counter; moving to it is a larger API migration). Resolvers are not
+//! built per query, though: one whose lookup got an answer goes back to an idle list with its
+//! cache cleared (so a re-check never reads an earlier scan's answer), and the next query takes
+//! it with its name server connections already set up. Their UDP sockets come from the probe's
+//! [`udp_pool`](super::udp_pool).
 
+use super::udp_pool::PooledRuntime;
 use crate::config;
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
 use hickory_resolver::error::ResolveErrorKind;
+use hickory_resolver::name_server::GenericConnector;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
-use super::udp_pool::PooledRuntime;
-use hickory_resolver::name_server::GenericConnector;
 use hickory_resolver::{AsyncResolver, Name};
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+type Resolver = AsyncResolver<GenericConnector<PooledRuntime>>;
+
+/// Resolvers kept between queries; more are dropped when they come back.
+const MAX_IDLE_RESOLVERS: usize = 512;
 
 /// What the DNS said about one domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +66,8 @@ pub struct DnsProbe {
     opts: ResolverOpts,
     /// UDP sockets shared by every query of this probe and its clones.
     runtime: PooledRuntime,
+    /// Resolvers whose last query got an answer, by the runtime their connections run on.
+    idle: Arc<Mutex<Vec<(tokio::runtime::Id, Resolver)>>>,
 }
 
 impl DnsProbe {
@@ -81,7 +89,7 @@ impl DnsProbe {
         opts.edns0 = true;
         // Each query has its own resolver (see the module doc), so the cache lives for one chain.
         opts.cache_size = 16;
-        DnsProbe { config: rc, opts, runtime: PooledRuntime::default() }
+        DnsProbe { config: rc, opts, runtime: PooledRuntime::default(), idle: Arc::default() }
     }
 
     /// Resolves A and AAAA for `domain`.
@@ -97,9 +105,43 @@ impl DnsProbe {
         combine(a, aaaa)
     }
 
+    /// A resolver with no lookup in flight and an empty cache: an idle one of this runtime (its
+    /// name server connections run there), or a new one.
+    fn resolver(&self, runtime: tokio::runtime::Id) -> Resolver {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some((r, resolver)) = idle.pop() {
+            if r == runtime {
+                return resolver;
+            }
+        }
+        drop(idle);
+        AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(self.runtime.for_resolver()))
+    }
+
+    /// Keeps a resolver whose lookup got an answer for the next query; its cache is cleared, so
+    /// every query asks the nameservers afresh.
+    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver) {
+        resolver.clear_cache();
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE_RESOLVERS {
+            idle.push((runtime, resolver));
+        }
+    }
+
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
-        let resolver = AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(self.runtime.for_resolver()));
-        match resolver.lookup(name.clone(), rtype).await {
+        let runtime = tokio::runtime::Handle::current().id();
+        let resolver = self.resolver(runtime);
+        let result = resolver.lookup(name.clone(), rtype).await;
+        // A resolver that timed out or failed is dropped with whatever state that left behind.
+        let answered = match &result {
+            Ok(_) => true,
+            Err(e) => matches!(e.kind(), ResolveErrorKind::NoRecordsFound { response_code, .. }
+                if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError)),
+        };
+        if answered {
+            self.give_back(runtime, resolver);
+        }
+        match result {
             Ok(lookup) => {
                 let mut cnames = Vec::new();
                 let mut addresses = Vec::new();
@@ -298,5 +340,45 @@ mod tests {
             assert!(!matches!(answer, DnsAnswer::Failed { .. }), "{name}: {answer:?}");
             assert_eq!(p.runtime.idle_count(), 2);
         }
+    }
+
+    /// A nameserver whose A answer changes with every query (127.0.0.1, .2, …), with an hour's
+    /// TTL; AAAA has no records.
+    async fn changing_nameserver() -> std::net::SocketAddr {
+        use hickory_resolver::proto::op::{Message, MessageType};
+        use hickory_resolver::proto::rr::{rdata::A, Record};
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            let mut served = 0u8;
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                let mut answer = Message::new();
+                answer.set_id(query.id()).set_message_type(MessageType::Response).set_authoritative(true);
+                answer.add_queries(query.queries().to_vec());
+                if let Some(q) = query.queries().first().filter(|q| q.query_type() == RecordType::A) {
+                    served += 1;
+                    answer.add_answer(Record::from_rdata(q.name().clone(), 3600, RData::A(A::new(127, 0, 0, served))));
+                }
+                let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
+            }
+        });
+        addr
+    }
+
+    /// Resolvers are reused, their caches are not: a second look at a domain asks again.
+    #[tokio::test]
+    async fn a_second_query_is_not_answered_from_an_earlier_ones_cache() {
+        let ns = changing_nameserver().await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 1000, attempts: 1 });
+        let name = Name::from_ascii("site.example.cn.").unwrap();
+        for n in 1..=3u8 {
+            // One query at a time, so each takes the resolver the last one gave back.
+            let TypeAnswer::Records { addresses, .. } = p.query(&name, RecordType::A).await else { panic!("no records") };
+            assert_eq!(addresses, vec![IpAddr::from([127, 0, 0, n])]);
+            assert_eq!(p.idle.lock().unwrap().len(), 1, "the answered query's resolver was kept");
+        }
+        assert_eq!(p.resolve("site.example.cn").await.addresses(), &[IpAddr::from([127, 0, 0, 4])]);
     }
 }
