@@ -382,6 +382,7 @@ mod tests {
                     "loop.example.cn" => Redirect::temporary("/").into_response(),
                     "busy.example.cn" => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
                     "big.example.cn" => ([("content-type", "text/html; charset=gbk")], vec![b'a'; 100_000]).into_response(),
+                    "echo.example.cn" => host.into_response(),
                     _ => "<title>ok</title>".into_response(),
                 }
             }))
@@ -443,5 +444,15 @@ mod tests {
         let closed = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
         let failures = probe.fetch_homepage("ok.example.cn", closed).await.unwrap_err();
         assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), vec!["refused", "refused"], "{failures:?}");
+        // Evidence names the URL that was requested: the site's own name, with the port.
+        assert!(failures[0].detail.contains("http://ok.example.cn:"), "{failures:?}");
+    }
+
+    #[tokio::test]
+    async fn the_site_gets_its_own_name_in_the_host_header() {
+        let (probe, port) = world(1 << 20).await;
+        let page = probe.fetch_homepage("echo.example.cn", LOCAL).await.unwrap();
+        assert_eq!(page.html, format!("echo.example.cn:{port}"));
+        assert_eq!(page.final_url, "http://echo.example.cn/");
     }
 }
