@@ -195,8 +195,11 @@ const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂�
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *备 *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,6}}) *号?)?")).expect("ICP regex")
 });
-static PSB_RE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(&format!(r"({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).expect("PSB regex"));
+/// A public-security number at the start of the text. The search for one starts from each
+/// `安` followed by `备` (see [`find_psb_in_folded`]): a regex search over the whole text would try
+/// every `公` of 公司 in a footer.
+static PSB_AT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).expect("PSB regex"));
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *证 *(\d(?: ?\d)*) *号?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
 });
@@ -227,20 +230,32 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
         .collect()
 }
 
-/// Public-security numbers in folded text.
+/// Public-security numbers in folded text: each is `P 公 网 安 备 digits 号` with any spaces
+/// between, so each holds exactly one `安` directly (spaces aside) followed by `备`; from there the
+/// start is found by walking back over `网`, `公` and the spaces, and [`PSB_AT`] reads the rest.
+/// Two numbers cannot overlap (neither a digit, a space nor 号 is a province), so this finds what
+/// a regex search over the whole text finds (a test compares the two).
 pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
-    PSB_RE
-        .captures_iter(folded)
-        .filter_map(|c| {
-            let code = digits_of(c.get(2)?.as_str());
-            if code.len() != 14 {
-                return None;
-            }
-            let m = c.get(0)?;
-            let end = m.start() + m.as_str().trim_end().len();
-            Some((m.start()..end, PsbNumber { province: first_char(c.get(1)?.as_str()), code }))
-        })
-        .collect()
+    let mut found = Vec::new();
+    for at in memchr::memmem::find_iter(folded.as_bytes(), "安".as_bytes()) {
+        if !folded[at + "安".len()..].trim_start_matches(' ').starts_with('备') {
+            continue;
+        }
+        let before = folded[..at].trim_end_matches(' ');
+        let Some(before) = before.strip_suffix('网').map(|b| b.trim_end_matches(' ')) else { continue };
+        let Some(before) = before.strip_suffix('公').map(|b| b.trim_end_matches(' ')) else { continue };
+        let Some(province) = before.chars().next_back() else { continue };
+        let start = before.len() - province.len_utf8();
+        let Some(c) = PSB_AT.captures(&folded[start..]) else { continue };
+        let (Some(m), Some(code)) = (c.get(0), c.get(2)) else { continue };
+        let code = digits_of(code.as_str());
+        if code.len() != 14 {
+            continue;
+        }
+        let end = start + m.as_str().trim_end().len();
+        found.push((start..end, PsbNumber { province, code }));
+    }
+    found
 }
 
 /// Licence numbers in folded text.
@@ -424,6 +439,47 @@ mod tests {
         // A year after the number is not its suffix, and a short code is not a PSB number.
         assert_eq!(find_icp_numbers("京ICP备12345678号 2024")[0].suffix, None);
         assert!(find_psb_numbers("京公网安备110108号").is_empty());
+    }
+
+    /// The search from each 安备 finds what one regex search over the whole text finds.
+    #[test]
+    fn psb_search_agrees_with_a_whole_text_regex() {
+        let whole = Regex::new(&format!(r"({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).unwrap();
+        let oracle = |t: &str| -> Vec<(Range<usize>, PsbNumber)> {
+            whole
+                .captures_iter(t)
+                .filter_map(|c| {
+                    let code = digits_of(c.get(2)?.as_str());
+                    let (m, province) = (c.get(0)?, first_char(c.get(1)?.as_str()));
+                    (code.len() == 14).then(|| (m.start()..m.start() + m.as_str().trim_end().len(), PsbNumber { province, code }))
+                })
+                .collect()
+        };
+        // Numbers as footers write them, spaced at random, with parts dropped or swapped for
+        // look-alikes, among text that holds the same characters.
+        let parts = ["京", "公", "网", "安", "备", "11010802", "020134", "号"];
+        let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "号", " "];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut hits = 0;
+        for _ in 0..100_000 {
+            let mut text = String::new();
+            for _ in 0..rng.usize(1..4) {
+                for part in parts {
+                    match rng.u8(..20) {
+                        0 => {}
+                        1 => text.push_str(noise[rng.usize(..noise.len())]),
+                        _ => text.push_str(part),
+                    }
+                    for _ in 0..[0, 0, 0, 1, 2][rng.usize(..5)] {
+                        text.push(' ');
+                    }
+                }
+            }
+            let want = oracle(&text);
+            hits += want.len();
+            assert_eq!(find_psb_in_folded(&text), want, "{text:?}");
+        }
+        assert!(hits > 10_000, "the random texts hold numbers too ({hits})");
     }
 
     #[test]
