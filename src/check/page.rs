@@ -587,7 +587,11 @@ mod fast {
             title: None,
             amp: 0,
         };
-        p.t.visible.reserve(s.len() / 2);
+        // Sized from the page so they are not grown (and copied) as it is read: the text is
+        // shorter than the markup it came from (a rare entity aside); a run or a link takes a tag.
+        p.t.visible.reserve(s.len());
+        p.t.runs.reserve(s.len() / 64);
+        p.t.links.reserve(s.len() / 256);
         p.run().ok()?;
         let title = p.title.map(|raw| raw.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty());
         Some((p.t, title))
