@@ -41,9 +41,10 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'stati
         let (text, _) = enc.decode_without_bom_handling(bytes);
         return (text.into_owned(), enc);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), UTF_8),
-        Err(_) => {
+    // encoding_rs validates UTF-8 with SIMD; std's from_utf8 took ~7 instructions a byte on CJK.
+    match UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => (text.into_owned(), UTF_8),
+        None => {
             let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
             if had_errors {
                 (String::from_utf8_lossy(bytes).into_owned(), UTF_8)
