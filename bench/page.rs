@@ -6,7 +6,7 @@
 //! Times on a shared machine drift by ±20 %; for an A/B comparison count instructions, which do
 //! not: `valgrind --tool=cachegrind --cache-sim=no target/release/examples/page-bench 100` runs
 //! one analysis to warm up and then 5 × 100, so its `I refs` / 501 is the instructions per page
-//! (page generation and regex compilation add about 1 %; 1.30 M instructions on 2026-12-01).
+//! (page generation and regex compilation add about 1 %; 1.23 M instructions on 2026-12-01).
 
 use beiand::check::page::{analyse, PageExpect};
 use std::hint::black_box;
