@@ -31,6 +31,18 @@ type Resolver = AsyncResolver<GenericConnector<PooledRuntime>>;
 /// Resolvers kept between queries; more are dropped when they come back.
 const MAX_IDLE_RESOLVERS: usize = 512;
 
+/// How long an idle resolver is kept. Within a scan one is taken back within milliseconds;
+/// between scans they go, with any TCP connection to a nameserver (after a truncated answer) that
+/// the server may have dropped meanwhile — hickory would answer from the truncated UDP reply.
+const IDLE_RESOLVER_TTL: Duration = Duration::from_secs(5);
+
+/// An idle resolver: the runtime its connections run on, and when it was given back.
+struct IdleResolver {
+    runtime: tokio::runtime::Id,
+    since: std::time::Instant,
+    resolver: Resolver,
+}
+
 /// What the DNS said about one domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -66,8 +78,8 @@ pub struct DnsProbe {
     opts: ResolverOpts,
     /// UDP sockets shared by every query of this probe and its clones.
     runtime: PooledRuntime,
-    /// Resolvers whose last query got an answer, by the runtime their connections run on.
-    idle: Arc<Mutex<Vec<(tokio::runtime::Id, Resolver)>>>,
+    /// Resolvers whose last query got an answer, the most recently given back last.
+    idle: Arc<Mutex<Vec<IdleResolver>>>,
 }
 
 impl DnsProbe {
@@ -105,16 +117,20 @@ impl DnsProbe {
         combine(a, aaaa)
     }
 
-    /// A resolver with no lookup in flight and an empty cache: an idle one of this runtime (its
-    /// name server connections run there), or a new one.
+    /// A resolver with no lookup in flight and an empty cache: a recent idle one of this runtime
+    /// (its name server connections run there), or a new one.
     fn resolver(&self, runtime: tokio::runtime::Id) -> Resolver {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some((r, resolver)) = idle.pop() {
-            if r == runtime {
-                return resolver;
+        if let Some(top) = idle.pop() {
+            if top.since.elapsed() > IDLE_RESOLVER_TTL {
+                // The newest is too old, so all are.
+                let stale = std::mem::take(&mut *idle);
+                drop(idle);
+                drop((top, stale));
+            } else if top.runtime == runtime {
+                return top.resolver;
             }
         }
-        drop(idle);
         AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(self.runtime.for_resolver()))
     }
 
@@ -124,7 +140,7 @@ impl DnsProbe {
         resolver.clear_cache();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE_RESOLVERS {
-            idle.push((runtime, resolver));
+            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver });
         }
     }
 
@@ -326,8 +342,41 @@ mod tests {
         drop(sock);
         let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 200, attempts: 1 });
         assert!(matches!(p.resolve("www.demo.example.cn").await, DnsAnswer::Failed { .. }));
-        // A query that got no answer never lends its socket to another.
+        // A query that got no answer lends neither its socket nor its resolver to another.
         assert_eq!(p.runtime.idle_count(), 0);
+        assert!(p.idle.lock().unwrap().is_empty());
+    }
+
+    /// A nameserver that answers SERVFAIL to everything, or never answers at all.
+    async fn failing_nameserver(answers: bool) -> std::net::SocketAddr {
+        use hickory_resolver::proto::op::{Message, MessageType};
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                if answers {
+                    let mut answer = Message::new();
+                    answer.set_id(query.id()).set_message_type(MessageType::Response).set_response_code(ResponseCode::ServFail);
+                    answer.add_queries(query.queries().to_vec());
+                    let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
+                }
+            }
+        });
+        addr
+    }
+
+    /// Failures on our side are inconclusive, and a resolver that saw one is not kept.
+    #[tokio::test]
+    async fn servfail_and_silence_are_failures_and_their_resolvers_are_dropped() {
+        for answers in [true, false] {
+            let ns = failing_nameserver(answers).await;
+            let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 200, attempts: 1 });
+            let answer = p.resolve("site.example.cn").await;
+            assert!(matches!(answer, DnsAnswer::Failed { .. }), "answers {answers}: {answer:?}");
+            assert!(p.idle.lock().unwrap().is_empty(), "answers {answers}");
+        }
     }
 
     /// One query after another, answered or not: the A and AAAA queries keep taking the same two
@@ -380,5 +429,11 @@ mod tests {
             assert_eq!(p.idle.lock().unwrap().len(), 1, "the answered query's resolver was kept");
         }
         assert_eq!(p.resolve("site.example.cn").await.addresses(), &[IpAddr::from([127, 0, 0, 4])]);
+        // Resolvers idle for longer than the TTL are all dropped at the next take.
+        for r in p.idle.lock().unwrap().iter_mut() {
+            r.since -= IDLE_RESOLVER_TTL * 2;
+        }
+        let _ = p.resolver(tokio::runtime::Handle::current().id());
+        assert!(p.idle.lock().unwrap().is_empty());
     }
 }

@@ -9,9 +9,10 @@
 //! A socket is reused only when its one query is known to be over: exactly one datagram sent and
 //! exactly one received, with no receive still waiting. A query that timed out, retried, was
 //! cancelled or saw a stray datagram closes its socket as before, so a late answer can never be
-//! read by the next query. Datagrams that still arrive on a pooled socket (a nameserver that
-//! answers twice) are discarded before the socket is handed out, and hickory drops any answer
-//! whose ID is not the query's.
+//! read by the next query. A pooled socket on which anything arrived while it sat idle (a
+//! nameserver that answers twice) is closed instead of handed out. And a datagram that does not
+//! repeat the query's ID and question is never passed to hickory (which checks only the ID), so
+//! even a duplicate that slips in between cannot answer another name.
 //!
 //! Idle sockets stay registered with the reactor of the runtime that used them (no `epoll_ctl`
 //! per query either) and are handed out only to queries on that runtime; a probe used from
@@ -27,7 +28,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 /// Idle sockets kept per address family; more are closed when they are returned.
@@ -55,25 +56,18 @@ impl Idle {
         }
     }
 
-    /// An idle socket of this runtime for `local`'s family with nothing left in its receive
-    /// queue, or a new one bound to `local` (hickory passes a random port). Must run inside the
-    /// runtime.
-    fn take(&self, local: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
-        let runtime = tokio::runtime::Handle::current().id();
+    /// An idle socket of this runtime for `local`'s family with nothing in its receive queue, or
+    /// a new one bound to `local` (hickory passes a random port). Must run inside the runtime.
+    fn take(&self, local: SocketAddr, runtime: tokio::runtime::Id) -> io::Result<tokio::net::UdpSocket> {
         let idle = self.family(&local).lock().unwrap_or_else(|e| e.into_inner()).pop();
         // A socket another runtime registered is closed: its reactor may be gone.
         if let Some(IdleSocket { socket, .. }) = idle.filter(|i| i.runtime == runtime) {
             // Straight to the socket: tokio's try_recv_from trusts its readiness flag, which may
-            // not know of a datagram that arrived while the socket sat idle.
-            let raw = socket2::SockRef::from(&socket);
+            // not know of a datagram that arrived while the socket sat idle. Whatever did arrive
+            // (a duplicate answer, a stray packet) is a reason to close the socket, not to drain it.
             let mut sink = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-            loop {
-                match raw.recv_from(&mut sink) {
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(socket),
-                    // A pending ICMP error or the like: this socket is not worth keeping.
-                    Err(_) => break,
-                }
+            if matches!(socket2::SockRef::from(&socket).recv_from(&mut sink), Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                return Ok(socket);
             }
         }
         let socket = std::net::UdpSocket::bind(local)?;
@@ -81,13 +75,37 @@ impl Idle {
         tokio::net::UdpSocket::from_std(socket)
     }
 
-    fn give_back(&self, socket: tokio::net::UdpSocket, local: &SocketAddr) {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+    /// Keeps a socket registered with `runtime`'s reactor, if that is the runtime dropping it.
+    fn give_back(&self, socket: tokio::net::UdpSocket, local: &SocketAddr, runtime: tokio::runtime::Id) {
+        if tokio::runtime::Handle::try_current().map(|h| h.id()).ok() != Some(runtime) {
+            return;
+        }
         let mut idle = self.family(local).lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(IdleSocket { runtime: handle.id(), socket });
+            idle.push(IdleSocket { runtime, socket });
         }
     }
+}
+
+/// The ID and question of a DNS message: what an answer to it repeats. `None` when the message
+/// is not a one-question DNS message with an uncompressed name (every query hickory sends is).
+fn exchange_key(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    if msg.len() < 12 || msg[4..6] != [0, 1] {
+        return None;
+    }
+    let mut i = 12;
+    loop {
+        let len = *msg.get(i)? as usize;
+        if len == 0 {
+            break;
+        }
+        if len & 0xC0 != 0 {
+            return None;
+        }
+        i += 1 + len;
+    }
+    let end = i + 1 + 4; // the root label, QTYPE, QCLASS
+    (msg.len() >= end).then(|| (&msg[..2], &msg[12..end]))
 }
 
 /// hickory's tokio runtime provider, with UDP sockets from a pool shared by its clones and by
@@ -130,11 +148,14 @@ impl RuntimeProvider for PooledRuntime {
         let idle = self.idle.clone();
         // Registering with the reactor needs the runtime's context, which the future has.
         Box::pin(async move {
-            let socket = idle.take(local_addr)?;
+            let runtime = tokio::runtime::Handle::current().id();
+            let socket = idle.take(local_addr, runtime)?;
             Ok(PooledUdp {
                 socket: Some(socket),
                 local: local_addr,
+                runtime,
                 idle,
+                query: OnceLock::new(),
                 sent: AtomicU32::new(0),
                 received: AtomicU32::new(0),
                 waiting: AtomicBool::new(false),
@@ -148,7 +169,12 @@ impl RuntimeProvider for PooledRuntime {
 pub struct PooledUdp {
     socket: Option<tokio::net::UdpSocket>,
     local: SocketAddr,
+    /// The runtime whose reactor the socket is registered with.
+    runtime: tokio::runtime::Id,
     idle: Arc<Idle>,
+    /// The first datagram sent, when it was a DNS query: an answer must repeat its ID and
+    /// question.
+    query: OnceLock<Vec<u8>>,
     sent: AtomicU32,
     received: AtomicU32,
     /// A receive returned `Pending` and has not completed since.
@@ -159,6 +185,13 @@ pub struct PooledUdp {
 impl PooledUdp {
     fn socket(&self) -> &tokio::net::UdpSocket {
         self.socket.as_ref().expect("the socket is only taken on drop")
+    }
+
+    /// Whether `msg` repeats the ID and question of the query sent (names compared without
+    /// regard to ASCII case). Anything goes when what was sent was not a DNS query.
+    fn answers_query(&self, msg: &[u8]) -> bool {
+        let Some((id, question)) = self.query.get().and_then(|q| exchange_key(q)) else { return true };
+        exchange_key(msg).is_some_and(|(i, q)| i == id && q.eq_ignore_ascii_case(question))
     }
 
     /// One datagram out, one in, and nothing more awaited: nothing of this query can still arrive.
@@ -173,21 +206,30 @@ impl PooledUdp {
 impl DnsUdpSocket for PooledUdp {
     type Time = TokioTime;
 
+    /// Receives the next datagram that answers this socket's query. One with another ID or
+    /// another question (hickory checks only the ID) is dropped, and the socket is not reused.
     fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
-        let mut read = tokio::io::ReadBuf::new(buf);
-        match self.socket().poll_recv_from(cx, &mut read) {
-            Poll::Pending => {
-                self.waiting.store(true, Ordering::Relaxed);
-                Poll::Pending
-            }
-            Poll::Ready(Ok(from)) => {
-                self.waiting.store(false, Ordering::Relaxed);
-                self.received.fetch_add(1, Ordering::Relaxed);
-                Poll::Ready(Ok((read.filled().len(), from)))
-            }
-            Poll::Ready(Err(e)) => {
-                self.failed.store(true, Ordering::Relaxed);
-                Poll::Ready(Err(e))
+        loop {
+            let mut read = tokio::io::ReadBuf::new(buf);
+            match self.socket().poll_recv_from(cx, &mut read) {
+                Poll::Pending => {
+                    self.waiting.store(true, Ordering::Relaxed);
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(from)) => {
+                    self.waiting.store(false, Ordering::Relaxed);
+                    self.received.fetch_add(1, Ordering::Relaxed);
+                    let n = read.filled().len();
+                    if !self.answers_query(&buf[..n]) {
+                        self.failed.store(true, Ordering::Relaxed);
+                        continue;
+                    }
+                    return Poll::Ready(Ok((n, from)));
+                }
+                Poll::Ready(Err(e)) => {
+                    self.failed.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Err(e));
+                }
             }
         }
     }
@@ -197,6 +239,7 @@ impl DnsUdpSocket for PooledUdp {
         match &polled {
             Poll::Ready(Ok(_)) => {
                 self.sent.fetch_add(1, Ordering::Relaxed);
+                let _ = self.query.set(buf.to_vec());
             }
             Poll::Ready(Err(_)) => self.failed.store(true, Ordering::Relaxed),
             Poll::Pending => {}
@@ -209,7 +252,7 @@ impl Drop for PooledUdp {
     fn drop(&mut self) {
         if let Some(socket) = self.socket.take() {
             if self.ended_cleanly() {
-                self.idle.give_back(socket, &self.local);
+                self.idle.give_back(socket, &self.local, self.runtime);
             }
         }
     }
@@ -282,7 +325,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_duplicate_answer_left_in_a_pooled_socket_is_discarded_before_reuse() {
+    async fn a_pooled_socket_with_a_duplicate_answer_waiting_is_not_handed_out() {
         let rt = PooledRuntime::default();
         let server = echo(2).await;
         let s = rt.bind_udp(local(), server).await.unwrap();
@@ -296,6 +339,77 @@ mod tests {
         s.send_to(b"new", server).await.unwrap();
         let (n, _) = s.recv_from(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"new");
+    }
+
+    /// A stray datagram was read, then the answer never came: the query was given up while its
+    /// receive was waiting, and the answer may still arrive.
+    #[tokio::test]
+    async fn a_query_given_up_after_a_stray_datagram_closes_its_socket() {
+        let rt = PooledRuntime::default();
+        let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = silent.local_addr().unwrap();
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"q", server).await.unwrap();
+        let stranger = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        stranger.send_to(b"stray", s.socket().local_addr().unwrap()).unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.recv_from(&mut buf).await.unwrap().0, 5);
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(20), s.recv_from(&mut buf)).await.is_err());
+        drop(s);
+        assert_eq!(rt.idle_count(), 0);
+    }
+
+    /// A retry on the same socket: the answer to one of the two may still be on its way.
+    #[tokio::test]
+    async fn a_socket_that_sent_twice_is_not_reused() {
+        let rt = PooledRuntime::default();
+        let server = echo(1).await;
+        let s = rt.bind_udp(local(), server).await.unwrap();
+        s.send_to(b"one", server).await.unwrap();
+        s.send_to(b"two", server).await.unwrap();
+        let mut buf = [0u8; 16];
+        s.recv_from(&mut buf).await.unwrap();
+        drop(s);
+        assert_eq!(rt.idle_count(), 0);
+    }
+
+    /// A DNS query for `name` with ID `id`.
+    fn query(id: u16, name: &str) -> Vec<u8> {
+        let mut q = id.to_be_bytes().to_vec();
+        q.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+        for label in name.split('.') {
+            q.push(label.len() as u8);
+            q.extend_from_slice(label.as_bytes());
+        }
+        q.extend_from_slice(&[0, 0, 1, 0, 1]);
+        q
+    }
+
+    /// hickory checks only the ID; an answer with the query's ID to another question (a late
+    /// duplicate for an earlier name) must not reach it.
+    #[tokio::test]
+    async fn an_answer_to_another_question_is_dropped() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            let (n, from) = server.recv_from(&mut buf).await.unwrap();
+            let id = u16::from_be_bytes([buf[0], buf[1]]);
+            let _ = server.send_to(&query(id, "other.example.cn"), from).await;
+            let _ = server.send_to(&query(id ^ 1, "site.example.cn"), from).await;
+            let _ = server.send_to(&buf[..n], from).await;
+        });
+        let rt = PooledRuntime::default();
+        let s = rt.bind_udp(local(), addr).await.unwrap();
+        let sent = query(0x1234, "Site.Example.CN");
+        s.send_to(&sent, addr).await.unwrap();
+        let mut buf = [0u8; 512];
+        let (n, _) = s.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], &sent[..], "only the datagram that repeats the ID and the question");
+        drop(s);
+        assert_eq!(rt.idle_count(), 0, "a socket that saw a wrong answer is not reused");
+        assert!(exchange_key(&query(1, "site.example.cn")).is_some());
+        assert_eq!(exchange_key(b"one"), None);
     }
 
     /// The first runtime's socket is left registered with a reactor that is gone; the second
