@@ -12,6 +12,12 @@
 //! cache cleared (so a re-check never reads an earlier scan's answer), and the next query takes
 //! it with its name server connections already set up. Their UDP sockets come from the probe's
 //! [`udp_pool`](super::udp_pool).
+//!
+//! A truncated UDP answer is asked again over TCP; when that fails, hickory returns the
+//! truncated answer, whose missing records would read as "no address". So a negative result
+//! after a truncated answer is a failure (inconclusive). That includes a server that truncates
+//! to push clients to TCP (response rate limiting) and then answers NODATA there: the domain is
+//! judged at the next scan rather than wrongly now.
 
 use super::udp_pool::PooledRuntime;
 use crate::config;
@@ -23,6 +29,7 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{AsyncResolver, Name};
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +48,7 @@ struct IdleResolver {
     runtime: tokio::runtime::Id,
     since: std::time::Instant,
     resolver: Resolver,
+    truncated: Arc<AtomicBool>,
 }
 
 /// What the DNS said about one domain.
@@ -118,8 +126,9 @@ impl DnsProbe {
     }
 
     /// A resolver with no lookup in flight and an empty cache: a recent idle one of this runtime
-    /// (its name server connections run there), or a new one.
-    fn resolver(&self, runtime: tokio::runtime::Id) -> Resolver {
+    /// (its name server connections run there), or a new one; with the flag its UDP sockets set
+    /// when an answer comes back truncated.
+    fn resolver(&self, runtime: tokio::runtime::Id) -> (Resolver, Arc<AtomicBool>) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(top) = idle.pop() {
             if top.since.elapsed() > IDLE_RESOLVER_TTL {
@@ -128,25 +137,28 @@ impl DnsProbe {
                 drop(idle);
                 drop((top, stale));
             } else if top.runtime == runtime {
-                return top.resolver;
+                return (top.resolver, top.truncated);
             }
         }
-        AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(self.runtime.for_resolver()))
+        let provider = self.runtime.for_resolver();
+        let truncated = provider.truncated();
+        (AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(provider)), truncated)
     }
 
     /// Keeps a resolver whose lookup got an answer for the next query; its cache is cleared, so
     /// every query asks the nameservers afresh.
-    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver) {
+    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver, truncated: Arc<AtomicBool>) {
         resolver.clear_cache();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE_RESOLVERS {
-            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver });
+            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver, truncated });
         }
     }
 
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
         let runtime = tokio::runtime::Handle::current().id();
-        let resolver = self.resolver(runtime);
+        let (resolver, truncated) = self.resolver(runtime);
+        truncated.store(false, Ordering::Relaxed);
         let result = resolver.lookup(name.clone(), rtype).await;
         // A resolver that timed out or failed is dropped with whatever state that left behind.
         let answered = match &result {
@@ -154,8 +166,18 @@ impl DnsProbe {
             Err(e) => matches!(e.kind(), ResolveErrorKind::NoRecordsFound { response_code, .. }
                 if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError)),
         };
+        // A truncated UDP answer had records that did not fit, so a negative result after one is
+        // hickory falling back to it when TCP failed (name_server_pool.rs), not the domain's
+        // answer: a failure on our side, never "no address".
+        let negative = match &result {
+            Ok(lookup) => !lookup.record_iter().any(|r| matches!(r.data(), Some(RData::A(_) | RData::AAAA(_)))),
+            Err(_) => answered,
+        };
+        if truncated.load(Ordering::Relaxed) && negative {
+            return TypeAnswer::Failed(format!("{rtype} answer was truncated over UDP and TCP gave none"));
+        }
         if answered {
-            self.give_back(runtime, resolver);
+            self.give_back(runtime, resolver, truncated);
         }
         match result {
             Ok(lookup) => {
@@ -435,5 +457,72 @@ mod tests {
         }
         let _ = p.resolver(tokio::runtime::Handle::current().id());
         assert!(p.idle.lock().unwrap().is_empty());
+    }
+
+    /// A nameserver whose UDP answers are all truncated and empty; over TCP on the same port (when
+    /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9.
+    async fn truncating_nameserver(tcp: bool) -> std::net::SocketAddr {
+        use hickory_resolver::proto::op::{Message, MessageType};
+        use hickory_resolver::proto::rr::{
+            rdata::{A, AAAA},
+            Record,
+        };
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        let reply = |query: &Message, truncated: bool| {
+            let mut answer = Message::new();
+            answer.set_id(query.id()).set_message_type(MessageType::Response).set_truncated(truncated);
+            answer.add_queries(query.queries().to_vec());
+            if let Some(q) = query.queries().first().filter(|_| !truncated) {
+                let data = match q.query_type() {
+                    RecordType::A => RData::A(A::new(127, 0, 0, 9)),
+                    _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
+                };
+                answer.add_answer(Record::from_rdata(q.name().clone(), 60, data));
+            }
+            answer.to_vec().unwrap()
+        };
+        if tcp {
+            let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+            tokio::spawn(async move {
+                while let Ok((mut conn, _)) = listener.accept().await {
+                    tokio::spawn(async move {
+                        while let Ok(len) = conn.read_u16().await {
+                            let mut buf = vec![0; len as usize];
+                            if conn.read_exact(&mut buf).await.is_err() {
+                                return;
+                            }
+                            let Ok(query) = Message::from_vec(&buf) else { return };
+                            let out = reply(&query, false);
+                            let _ = conn.write_u16(out.len() as u16).await;
+                            let _ = conn.write_all(&out).await;
+                        }
+                    });
+                }
+            });
+        }
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = udp.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                let _ = udp.send_to(&reply(&query, true), from).await;
+            }
+        });
+        addr
+    }
+
+    /// A truncated UDP answer is never taken for "no address": it is asked again over TCP, and
+    /// when TCP fails too the check is inconclusive.
+    #[tokio::test]
+    async fn truncated_answers_are_asked_over_tcp_and_never_read_as_no_address() {
+        let ns = truncating_nameserver(true).await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 1000, attempts: 1 });
+        let nine: [IpAddr; 2] = [IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
+        assert_eq!(p.resolve("big.example.cn").await.addresses(), &nine);
+        let ns = truncating_nameserver(false).await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
+        let answer = p.resolve("big.example.cn").await;
+        assert!(matches!(answer, DnsAnswer::Failed { .. }), "{answer:?}");
     }
 }
