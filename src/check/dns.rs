@@ -22,7 +22,8 @@
 use super::udp_pool::PooledRuntime;
 use crate::config;
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
-use hickory_resolver::error::ResolveErrorKind;
+use hickory_resolver::error::{ResolveError, ResolveErrorKind};
+use hickory_resolver::lookup::Lookup;
 use hickory_resolver::name_server::GenericConnector;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
@@ -159,62 +160,62 @@ impl DnsProbe {
         let runtime = tokio::runtime::Handle::current().id();
         let (resolver, truncated) = self.resolver(runtime);
         truncated.store(false, Ordering::Relaxed);
-        let result = resolver.lookup(name.clone(), rtype).await;
-        // A resolver that timed out or failed is dropped with whatever state that left behind.
-        let answered = match &result {
-            Ok(_) => true,
-            Err(e) => matches!(e.kind(), ResolveErrorKind::NoRecordsFound { response_code, .. }
-                if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError)),
-        };
-        // A truncated UDP answer had records that did not fit, so a negative result after one is
-        // hickory falling back to it when TCP failed (name_server_pool.rs), not the domain's
-        // answer: a failure on our side, never "no address".
-        let negative = match &result {
-            Ok(lookup) => !lookup.record_iter().any(|r| matches!(r.data(), Some(RData::A(_) | RData::AAAA(_)))),
-            Err(_) => answered,
-        };
-        if truncated.load(Ordering::Relaxed) && negative {
-            return TypeAnswer::Failed(format!("{rtype} answer was truncated over UDP and TCP gave none"));
+        let answer = type_answer(resolver.lookup(name.clone(), rtype).await, rtype);
+        match answer {
+            // A resolver that timed out or failed is dropped with whatever state that left behind.
+            TypeAnswer::Failed(_) => answer,
+            // A truncated UDP answer had records that did not fit, so a negative result after one
+            // is hickory falling back to it when TCP failed (name_server_pool.rs), not the
+            // domain's answer: a failure on our side, never "no address".
+            TypeAnswer::Negative { .. } if truncated.load(Ordering::Relaxed) => {
+                TypeAnswer::Failed(format!("{rtype} answer was truncated over UDP and TCP gave none"))
+            }
+            _ => {
+                self.give_back(runtime, resolver, truncated);
+                answer
+            }
         }
-        if answered {
-            self.give_back(runtime, resolver, truncated);
-        }
-        match result {
-            Ok(lookup) => {
-                let mut cnames = Vec::new();
-                let mut addresses = Vec::new();
-                for rec in lookup.record_iter() {
-                    match rec.data() {
-                        Some(RData::CNAME(target)) => {
-                            let target = target.0.to_ascii().trim_end_matches('.').to_ascii_lowercase();
-                            if !cnames.contains(&target) {
-                                cnames.push(target);
-                            }
+    }
+}
+
+/// What one lookup of `rtype` said: its addresses and CNAME chain, a real negative answer, or a
+/// failure on our side.
+fn type_answer(result: Result<Lookup, ResolveError>, rtype: RecordType) -> TypeAnswer {
+    match result {
+        Ok(lookup) => {
+            let mut cnames = Vec::new();
+            let mut addresses = Vec::new();
+            for rec in lookup.record_iter() {
+                match rec.data() {
+                    Some(RData::CNAME(target)) => {
+                        let target = target.0.to_ascii().trim_end_matches('.').to_ascii_lowercase();
+                        if !cnames.contains(&target) {
+                            cnames.push(target);
                         }
-                        Some(RData::A(a)) => addresses.push(IpAddr::V4(a.0)),
-                        Some(RData::AAAA(a)) => addresses.push(IpAddr::V6(a.0)),
-                        _ => {}
                     }
-                }
-                if addresses.is_empty() {
-                    TypeAnswer::Negative { cnames, nxdomain: false }
-                } else {
-                    TypeAnswer::Records { cnames, addresses }
+                    Some(RData::A(a)) => addresses.push(IpAddr::V4(a.0)),
+                    Some(RData::AAAA(a)) => addresses.push(IpAddr::V6(a.0)),
+                    _ => {}
                 }
             }
-            Err(e) => match e.kind() {
-                ResolveErrorKind::NoRecordsFound { response_code, .. }
-                    if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
-                {
-                    TypeAnswer::Negative { cnames: Vec::new(), nxdomain: *response_code == ResponseCode::NXDomain }
-                }
-                ResolveErrorKind::NoRecordsFound { response_code, .. } => {
-                    TypeAnswer::Failed(format!("{rtype} query answered {response_code}"))
-                }
-                ResolveErrorKind::Timeout => TypeAnswer::Failed(format!("{rtype} query timed out")),
-                _ => TypeAnswer::Failed(format!("{rtype} query failed: {e}")),
-            },
+            if addresses.is_empty() {
+                TypeAnswer::Negative { cnames, nxdomain: false }
+            } else {
+                TypeAnswer::Records { cnames, addresses }
+            }
         }
+        Err(e) => match e.kind() {
+            ResolveErrorKind::NoRecordsFound { response_code, .. }
+                if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
+            {
+                TypeAnswer::Negative { cnames: Vec::new(), nxdomain: *response_code == ResponseCode::NXDomain }
+            }
+            ResolveErrorKind::NoRecordsFound { response_code, .. } => {
+                TypeAnswer::Failed(format!("{rtype} query answered {response_code}"))
+            }
+            ResolveErrorKind::Timeout => TypeAnswer::Failed(format!("{rtype} query timed out")),
+            _ => TypeAnswer::Failed(format!("{rtype} query failed: {e}")),
+        },
     }
 }
 
@@ -250,6 +251,9 @@ fn longer(a: Vec<String>, b: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_resolver::proto::op::{Message, MessageType};
+    use hickory_resolver::proto::rr::rdata::{A, AAAA};
+    use hickory_resolver::proto::rr::Record;
 
     async fn probe() -> DnsProbe {
         let addr = crate::demo::start_dns().await.unwrap();
@@ -369,24 +373,39 @@ mod tests {
         assert!(p.idle.lock().unwrap().is_empty());
     }
 
-    /// A nameserver that answers SERVFAIL to everything, or never answers at all.
-    async fn failing_nameserver(answers: bool) -> std::net::SocketAddr {
-        use hickory_resolver::proto::op::{Message, MessageType};
+    /// A UDP nameserver on loopback that answers each query with what `reply` makes of it (a
+    /// response with the query's ID and question, for `reply` to fill in), or not at all when
+    /// `reply` says `None`.
+    async fn udp_nameserver(mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
         let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = sock.local_addr().unwrap();
         tokio::spawn(async move {
             let mut buf = [0u8; 512];
             while let Ok((n, from)) = sock.recv_from(&mut buf).await {
                 let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-                if answers {
-                    let mut answer = Message::new();
-                    answer.set_id(query.id()).set_message_type(MessageType::Response).set_response_code(ResponseCode::ServFail);
-                    answer.add_queries(query.queries().to_vec());
+                if let Some(answer) = reply(&query, response_to(&query)) {
                     let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
                 }
             }
         });
         addr
+    }
+
+    /// An empty response to `query`: its ID and question.
+    fn response_to(query: &Message) -> Message {
+        let mut answer = Message::new();
+        answer.set_id(query.id()).set_message_type(MessageType::Response);
+        answer.add_queries(query.queries().to_vec());
+        answer
+    }
+
+    /// A nameserver that answers SERVFAIL to everything, or never answers at all.
+    async fn failing_nameserver(answers: bool) -> std::net::SocketAddr {
+        udp_nameserver(move |_, mut answer| {
+            answer.set_response_code(ResponseCode::ServFail);
+            answers.then_some(answer)
+        })
+        .await
     }
 
     /// Failures on our side are inconclusive, and a resolver that saw one is not kept.
@@ -416,26 +435,16 @@ mod tests {
     /// A nameserver whose A answer changes with every query (127.0.0.1, .2, …), with an hour's
     /// TTL; AAAA has no records.
     async fn changing_nameserver() -> std::net::SocketAddr {
-        use hickory_resolver::proto::op::{Message, MessageType};
-        use hickory_resolver::proto::rr::{rdata::A, Record};
-        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = sock.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut buf = [0u8; 512];
-            let mut served = 0u8;
-            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
-                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-                let mut answer = Message::new();
-                answer.set_id(query.id()).set_message_type(MessageType::Response).set_authoritative(true);
-                answer.add_queries(query.queries().to_vec());
-                if let Some(q) = query.queries().first().filter(|q| q.query_type() == RecordType::A) {
-                    served += 1;
-                    answer.add_answer(Record::from_rdata(q.name().clone(), 3600, RData::A(A::new(127, 0, 0, served))));
-                }
-                let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
+        let mut served = 0u8;
+        udp_nameserver(move |query, mut answer| {
+            answer.set_authoritative(true);
+            if let Some(q) = query.queries().first().filter(|q| q.query_type() == RecordType::A) {
+                served += 1;
+                answer.add_answer(Record::from_rdata(q.name().clone(), 3600, RData::A(A::new(127, 0, 0, served))));
             }
-        });
-        addr
+            Some(answer)
+        })
+        .await
     }
 
     /// Resolvers are reused, their caches are not: a second look at a domain asks again.
@@ -462,27 +471,12 @@ mod tests {
     /// A nameserver whose UDP answers are all truncated and empty; over TCP on the same port (when
     /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9.
     async fn truncating_nameserver(tcp: bool) -> std::net::SocketAddr {
-        use hickory_resolver::proto::op::{Message, MessageType};
-        use hickory_resolver::proto::rr::{
-            rdata::{A, AAAA},
-            Record,
-        };
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = udp.local_addr().unwrap();
-        let reply = |query: &Message, truncated: bool| {
-            let mut answer = Message::new();
-            answer.set_id(query.id()).set_message_type(MessageType::Response).set_truncated(truncated);
-            answer.add_queries(query.queries().to_vec());
-            if let Some(q) = query.queries().first().filter(|_| !truncated) {
-                let data = match q.query_type() {
-                    RecordType::A => RData::A(A::new(127, 0, 0, 9)),
-                    _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
-                };
-                answer.add_answer(Record::from_rdata(q.name().clone(), 60, data));
-            }
-            answer.to_vec().unwrap()
-        };
+        let addr = udp_nameserver(|_, mut answer| {
+            answer.set_truncated(true);
+            Some(answer)
+        })
+        .await;
         if tcp {
             let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
             tokio::spawn(async move {
@@ -494,7 +488,15 @@ mod tests {
                                 return;
                             }
                             let Ok(query) = Message::from_vec(&buf) else { return };
-                            let out = reply(&query, false);
+                            let mut answer = response_to(&query);
+                            if let Some(q) = query.queries().first() {
+                                let data = match q.query_type() {
+                                    RecordType::A => RData::A(A::new(127, 0, 0, 9)),
+                                    _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
+                                };
+                                answer.add_answer(Record::from_rdata(q.name().clone(), 60, data));
+                            }
+                            let out = answer.to_vec().unwrap();
                             let _ = conn.write_u16(out.len() as u16).await;
                             let _ = conn.write_all(&out).await;
                         }
@@ -502,13 +504,6 @@ mod tests {
                 }
             });
         }
-        tokio::spawn(async move {
-            let mut buf = [0u8; 512];
-            while let Ok((n, from)) = udp.recv_from(&mut buf).await {
-                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-                let _ = udp.send_to(&reply(&query, true), from).await;
-            }
-        });
         addr
     }
 
