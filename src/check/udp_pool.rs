@@ -16,9 +16,10 @@
 //!
 //! Idle sockets stay registered with the reactor of the runtime that used them (no `epoll_ctl`
 //! per query either) and are handed out only to queries on that runtime; a probe used from
-//! another runtime binds new sockets there. A socket's port was chosen at random when it was first bound; reusing
-//! it means the ports in use are a fixed random set of at most [`MAX_IDLE`] rather than a new one
-//! per query. That is the trade for queries to the provider's own configured nameservers.
+//! another runtime binds new sockets there. A socket's port was chosen at random when it was
+//! first bound; reusing it means the ports in use are a fixed random set of at most [`MAX_IDLE`]
+//! rather than a new one per query. That is the trade for queries to the provider's own
+//! configured nameservers.
 
 use hickory_resolver::name_server::{RuntimeProvider, TokioRuntimeProvider};
 use hickory_resolver::proto::udp::DnsUdpSocket;
