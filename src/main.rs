@@ -151,7 +151,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::CheckPage { file, site_number, site_name, psb_number, json } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let (html, _) = beiand::check::charset::decode_html(&bytes, None);
+            let (html, _) = beiand::check::charset::decode_html(bytes, None);
             let expect = beiand::check::page::PageExpect { site_number, site_name, psb_number };
             let report = beiand::check::page::analyse(&html, &expect);
             if json {

@@ -171,7 +171,8 @@ impl HttpProbe {
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
             };
-            let (html, encoding) = charset::decode_html(&body, content_type.as_deref());
+            let bytes = body.len();
+            let (html, encoding) = charset::decode_html(body, content_type.as_deref());
             let tls = (url.scheme() == "https").then(|| {
                 let error = tls_seen.lock().ok().and_then(|g| g.clone());
                 TlsEvidence { valid: error.is_none(), error }
@@ -183,7 +184,7 @@ impl HttpProbe {
                 redirects,
                 content_type,
                 encoding: encoding.name(),
-                bytes: body.len(),
+                bytes,
                 truncated,
                 tls,
                 elapsed_ms: started.elapsed().as_millis() as u64,

@@ -1822,7 +1822,7 @@ mod tests {
     fn a_gbk_page_decodes_and_analyses() {
         let page = TYPICAL.replace("utf-8", "gbk");
         let bytes = encoding_rs::GBK.encode(&page).0.into_owned();
-        let (html, _) = super::super::charset::decode_html(&bytes, None);
+        let (html, _) = super::super::charset::decode_html(bytes, None);
         let r = analyse(&html, &expect("京ICP备12345678号-1", "某某科技官网", Some("京公网安备11010802020134号")));
         assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
