@@ -90,7 +90,7 @@ impl Idle {
 
 /// The ID and question of a DNS message: what an answer to it repeats. `None` when the message
 /// is not a one-question DNS message with an uncompressed name (every query hickory sends is).
-fn exchange_key(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+fn exchange_key(msg: &[u8]) -> Option<([u8; 2], &[u8])> {
     if msg.len() < 12 || msg[4..6] != [0, 1] {
         return None;
     }
@@ -106,7 +106,7 @@ fn exchange_key(msg: &[u8]) -> Option<(&[u8], &[u8])> {
         i += 1 + len;
     }
     let end = i + 1 + 4; // the root label, QTYPE, QCLASS
-    (msg.len() >= end).then(|| (&msg[..2], &msg[12..end]))
+    (msg.len() >= end).then(|| ([msg[0], msg[1]], &msg[12..end]))
 }
 
 /// hickory's tokio runtime provider, with UDP sockets from a pool shared by its clones and by
@@ -183,9 +183,9 @@ pub struct PooledUdp {
     /// The runtime whose reactor the socket is registered with.
     runtime: tokio::runtime::Id,
     idle: Arc<Idle>,
-    /// The first datagram sent, when it was a DNS query: an answer must repeat its ID and
-    /// question.
-    query: OnceLock<Vec<u8>>,
+    /// The ID and question of the first datagram sent ([`exchange_key`]; `None` when it was not
+    /// a DNS query), which an answer must repeat.
+    query: OnceLock<Option<([u8; 2], Vec<u8>)>>,
     truncated: Arc<AtomicBool>,
     sent: AtomicU32,
     received: AtomicU32,
@@ -202,8 +202,8 @@ impl PooledUdp {
     /// Whether `msg` repeats the ID and question of the query sent (names compared without
     /// regard to ASCII case). Anything goes when what was sent was not a DNS query.
     fn answers_query(&self, msg: &[u8]) -> bool {
-        let Some((id, question)) = self.query.get().and_then(|q| exchange_key(q)) else { return true };
-        exchange_key(msg).is_some_and(|(i, q)| i == id && q.eq_ignore_ascii_case(question))
+        let Some(Some((id, question))) = self.query.get() else { return true };
+        exchange_key(msg).is_some_and(|(i, q)| i == *id && q.eq_ignore_ascii_case(question))
     }
 
     /// One datagram out, one in, and nothing more awaited: nothing of this query can still arrive.
@@ -256,7 +256,7 @@ impl DnsUdpSocket for PooledUdp {
         match &polled {
             Poll::Ready(Ok(_)) => {
                 self.sent.fetch_add(1, Ordering::Relaxed);
-                let _ = self.query.set(buf.to_vec());
+                let _ = self.query.set(exchange_key(buf).map(|(id, question)| (id, question.to_vec())));
             }
             Poll::Ready(Err(_)) => self.failed.store(true, Ordering::Relaxed),
             Poll::Pending => {}
