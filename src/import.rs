@@ -68,22 +68,42 @@ const COLUMNS: [&str; 11] = [
 /// Reads a file, choosing the format by extension: `.csv`, or `.jsonl` / `.ndjson` / `.json`.
 pub fn parse_file(path: &Path) -> Result<Parsed> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("{}: not UTF-8 (byte offset {}); save the file as UTF-8", path.display(), e.utf8_error().valid_up_to())
-    })?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
-        "csv" => parse_csv(&text).with_context(|| path.display().to_string()),
-        "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&text)),
+        "csv" => parse_csv(&bytes).with_context(|| path.display().to_string()),
+        "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&bytes)),
         _ => bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display()),
     }
 }
 
+/// What to say about text that is not UTF-8, the format design §4.2 asks for. Spreadsheets in
+/// China save CSV as GBK unless told otherwise.
+const NOT_UTF8: &str = "is not UTF-8 (a GBK file? save it as \"CSV UTF-8\")";
+
+fn utf8<'a>(field: &'a [u8], what: &str) -> std::result::Result<&'a str, String> {
+    std::str::from_utf8(field).map_err(|e| format!("{what} {NOT_UTF8}: bad byte at offset {}", e.valid_up_to()))
+}
+
+fn csv_reader(bytes: &[u8], headers: bool) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().flexible(true).has_headers(headers).from_reader(bytes)
+}
+
 /// Parses CSV with a header row; columns in any order. A missing required column fails the file.
-pub fn parse_csv(text: &str) -> Result<Parsed> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr.headers().context("reading the header row")?.iter().map(|h| h.trim().to_string()).collect();
+///
+/// Each row stands alone: a field that is not UTF-8 rejects its row, and so does a field with a
+/// line break in it — no column holds one, and what makes one is nearly always a quote that was
+/// never closed, which would otherwise swallow every later row into that field. Reading then
+/// starts again on the line after the rejected row's first line.
+pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut rdr = csv_reader(bytes, true);
+    let headers: Vec<String> = rdr
+        .byte_headers()
+        .context("reading the header row")?
+        .iter()
+        .map(|h| utf8(h, "the header").map(|h| h.trim().to_string()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
     for required in ["site_number", "site_name", "domains"] {
         if !headers.iter().any(|h| h == required) {
             bail!("line 1: the header has no {required:?} column (found {headers:?})");
@@ -93,47 +113,74 @@ pub fn parse_csv(text: &str) -> Result<Parsed> {
         bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
     }
     let mut out = Collector::default();
-    for rec in rdr.records() {
-        let (line, row) = match rec {
-            Ok(rec) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                if rec.len() != headers.len() {
-                    out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
-                    continue;
-                }
-                let get = |name: &str| headers.iter().position(|h| h == name).and_then(|i| rec.get(i)).map(str::to_string);
-                let row = RawRow {
-                    site_number: get("site_number"),
-                    site_name: get("site_name"),
-                    domains: get("domains"),
-                    subject_number: get("subject_number"),
-                    subject_name: get("subject_name"),
-                    subject_nature: get("subject_nature"),
-                    filed_ips: get("filed_ips"),
-                    psb_number: get("psb_number"),
-                    status: get("status"),
-                    province: get("province"),
-                    homepage: get("homepage"),
-                };
-                (line, row)
-            }
+    // The current reader starts after `base_line` lines of the file, at byte `base`.
+    let (mut base_line, mut base) = (0u64, 0usize);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = base_line + e.position().map(|p| p.line()).unwrap_or(0);
                 out.reject(line, format!("unreadable CSV: {e}"));
                 continue;
             }
-        };
-        out.take(line, validate(row));
+        }
+        let (rel_line, rel_byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte() as usize));
+        let line = base_line + rel_line;
+        if rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
+            let start = base + rel_byte;
+            let next = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1);
+            out.reject(line, "a line break inside a quoted field (a quote not closed?); reading on from the next line".into());
+            (base_line, base) = (line, next);
+            rdr = csv_reader(&bytes[next..], false);
+            continue;
+        }
+        if rec.len() != headers.len() {
+            out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
+            continue;
+        }
+        let row = (|| -> std::result::Result<RawRow, String> {
+            let get = |name: &str| -> std::result::Result<Option<String>, String> {
+                match headers.iter().position(|h| h == name).and_then(|i| rec.get(i)) {
+                    Some(f) => utf8(f, &format!("column {name}")).map(|v| Some(v.to_string())),
+                    None => Ok(None),
+                }
+            };
+            Ok(RawRow {
+                site_number: get("site_number")?,
+                site_name: get("site_name")?,
+                domains: get("domains")?,
+                subject_number: get("subject_number")?,
+                subject_name: get("subject_name")?,
+                subject_nature: get("subject_nature")?,
+                filed_ips: get("filed_ips")?,
+                psb_number: get("psb_number")?,
+                status: get("status")?,
+                province: get("province")?,
+                homepage: get("homepage")?,
+            })
+        })();
+        match row {
+            Ok(row) => out.take(line, validate(row)),
+            Err(reason) => out.reject(line, reason),
+        }
     }
     Ok(out.finish())
 }
 
 /// Parses JSON Lines: one object per line with the CSV column names; blank lines are skipped.
-pub fn parse_jsonl(text: &str) -> Parsed {
+pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
     let mut out = Collector::default();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = i as u64 + 1;
-        let line = line.trim().trim_start_matches('\u{feff}');
+        let line = match utf8(line, "the line") {
+            Ok(l) => l.trim().trim_start_matches('\u{feff}'),
+            Err(reason) => {
+                out.reject(line_no, reason);
+                continue;
+            }
+        };
         if line.is_empty() {
             continue;
         }
@@ -283,6 +330,21 @@ pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Resul
     let updated = parsed.filings.iter().filter(|f| existing.contains(&f.site_number)).count();
     let now = crate::clock::now();
     store.upsert_filings(&parsed.filings, now).await?;
+    // A rejected row may be a filing the provider still has: pruning on a file with one would
+    // remove that filing and supersede its tickets, so the file must be clean first.
+    let prune = prune && {
+        let refused = if !parsed.rejected.is_empty() {
+            Some(format!("{} rows were rejected, and the filings they hold would be removed", parsed.rejected.len()))
+        } else if parsed.filings.is_empty() {
+            Some("the file holds no filing, and every stored one would be removed".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = &refused {
+            eprintln!("{}: --prune not done: {why}; fix the file and import it again", path.display());
+        }
+        refused.is_none()
+    };
     let pruned = if prune {
         let keep = parsed.filings.iter().map(|f| f.site_number.clone()).collect();
         store.prune_filings(&keep, now).await?
@@ -315,7 +377,7 @@ mod tests {
             c.cn,丙,浙ICP备2024000003号-1,,,not-an-ip\n\
             ,丁,浙ICP备2024000004号-1,,,\n\
             d.cn,,浙ICP备2024000005号-1,,,\n";
-        let p = parse_csv(csv).unwrap();
+        let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.filings.len(), 2);
         let f = &p.filings[0];
         assert_eq!(f.site_number, "京ICP备12345678号-1");
@@ -335,7 +397,7 @@ mod tests {
         let csv = "site_number,subject_number,site_name,domains\n\
             京ICP备12345678号-1,京ICP备12345678号,甲,a.cn\n\
             京ICP备12345678号-2,京ICP备87654321号,乙,b.cn\n";
-        let p = parse_csv(csv).unwrap();
+        let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.filings.len(), 1);
         assert_eq!(p.rejected[0].line, 3);
         assert!(p.rejected[0].reason.contains("does not extend"));
@@ -343,14 +405,14 @@ mod tests {
 
     #[test]
     fn missing_required_column_fails_the_file() {
-        let err = parse_csv("site_number,site_name\n京ICP备12345678号-1,甲\n").unwrap_err();
+        let err = parse_csv("site_number,site_name\n京ICP备12345678号-1,甲\n".as_bytes()).unwrap_err();
         assert!(err.to_string().contains("domains"), "{err}");
     }
 
     #[test]
     fn later_row_wins_for_a_repeated_site_number() {
         let csv = "site_number,site_name,domains\n京ICP备12345678号-1,旧,a.cn\n京ICP备12345678号-1,新,a.cn\n";
-        let p = parse_csv(csv).unwrap();
+        let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.filings.len(), 1);
         assert_eq!(p.filings[0].site_name, "新");
         assert_eq!(p.duplicates, vec![(3, 2)]);
@@ -362,11 +424,43 @@ mod tests {
             \n\
             {not json}\n\
             {\"site_number\":\"京ICP备12345678号-2\",\"site_name\":\"乙\",\"domains\":\"b.cn\",\"colour\":1}\n";
-        let p = parse_jsonl(text);
+        let p = parse_jsonl(text.as_bytes());
         assert_eq!(p.filings.len(), 1);
         assert_eq!(p.filings[0].domains, vec!["a.cn", "www.a.cn"]);
         assert_eq!(p.filings[0].status, FilingStatus::Deregistered);
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_loses_its_row_only() {
+        let csv = "site_number,site_name,domains\n\
+            京ICP备12345678号-1,\"甲,a.cn\n\
+            京ICP备12345678号-2,乙,b.cn\n\
+            京ICP备12345678号-3,\"丙\",c.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙", "丙"], "{:?}", p.rejected);
+        assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
+        assert_eq!(p.rejected[0].line, 2);
+        assert!(p.rejected[0].reason.contains("quote"), "{:?}", p.rejected);
+        // Line numbers after the restart are the file's.
+        let csv = "site_number,site_name,domains\n京ICP备12345678号-1,\"甲,a.cn\n京ICP备12345678号-2,乙,b.cn\n京ICP证030173号,丁,d.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4], "{:?}", p.rejected);
+    }
+
+    #[test]
+    fn a_row_that_is_not_utf8_is_rejected_by_column_and_the_rest_kept() {
+        let mut csv = "site_number,site_name,domains\n京ICP备12345678号-1,".as_bytes().to_vec();
+        csv.extend_from_slice(&encoding_rs::GBK.encode("甲站").0);
+        csv.extend_from_slice(",a.cn\n京ICP备12345678号-2,乙站,b.cn\n".as_bytes());
+        let p = parse_csv(&csv).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.filings[0].site_name, "乙站");
+        assert_eq!(p.rejected[0].line, 2);
+        assert!(p.rejected[0].reason.contains("column site_name is not UTF-8"), "{:?}", p.rejected);
+        let p = parse_jsonl(&csv[csv.iter().position(|&b| b == b'\n').unwrap() + 1..]);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 2], "{:?}", p.rejected);
+        assert!(p.rejected[0].reason.contains("not UTF-8"), "{:?}", p.rejected);
     }
 
     #[test]

@@ -35,7 +35,8 @@ enum Command {
     Import {
         /// A .csv file with a header row, or a .jsonl file with one object per line.
         file: PathBuf,
-        /// Mark as removed every stored filing the file does not mention.
+        /// Mark as removed every stored filing the file does not mention (not done when a row was
+        /// rejected, or the file holds no filing).
         #[arg(long)]
         prune: bool,
         /// Exit with status 2 when any row was rejected (the good rows are still stored).

@@ -61,8 +61,20 @@ fn run_import_scenario(db: &str) {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("imported 0, updated 2, rejected 3"));
 
-    // --prune marks what the file no longer mentions.
+    // --prune is not done on a file with a rejected row: that row's filing would be removed.
     let jsonl = dir.path().join("filings.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"site_number\":\"京ICP备2024000001号-1\",\"site_name\":\"甲站\",\"domains\":[\"a.example.cn\"]}\n\
+         {\"site_number\":\"京ICP备2024000001号-2\",\"site_name\":\"乙站\",\"domains\":[\"b.example.cn\"],\"status\":\"Active\"}\n",
+    )
+    .unwrap();
+    let out = beiand(&cfg, &["import", "--prune", jsonl.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("imported 0, updated 1, rejected 1 in "), "{stdout}");
+    assert!(stderr.contains("--prune not done: 1 rows were rejected"), "{stderr}");
+
+    // --prune marks what the file no longer mentions.
     std::fs::write(&jsonl, "{\"site_number\":\"京ICP备2024000001号-1\",\"site_name\":\"甲站\",\"domains\":[\"a.example.cn\"]}\n").unwrap();
     let out = beiand(&cfg, &["import", "--prune", jsonl.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("imported 0, updated 1, rejected 0, pruned 1"), "{}", String::from_utf8_lossy(&out.stdout));
