@@ -208,6 +208,38 @@ pub struct Timings {
 }
 
 impl DomainCheck {
+    /// A check of `target` with its DNS answer and nothing else yet.
+    fn new(target: &Target, dns: DnsAnswer) -> DomainCheck {
+        DomainCheck {
+            site_number: target.filing.site_number.clone(),
+            domain: target.domain.clone(),
+            filing_status: target.filing.status,
+            checked_at: clock::stamp(clock::now()),
+            dns,
+            ips: Vec::new(),
+            http_status: None,
+            final_url: None,
+            page: None,
+            http_failures: Vec::new(),
+            title: None,
+            icp_numbers: Vec::new(),
+            psb_numbers: Vec::new(),
+            license_numbers: Vec::new(),
+            findings: Vec::new(),
+            inconclusive: false,
+            elapsed_ms: 0,
+            timings: Timings::default(),
+        }
+    }
+
+    /// The check of a target that beiand itself failed on (it panicked): inconclusive.
+    pub fn internal_error(target: &Target, detail: &str) -> DomainCheck {
+        let mut check = DomainCheck::new(target, DnsAnswer::Failed { reason: "the check did not complete".into() });
+        check.inconclusive = true;
+        check.findings.push(Finding::new(Code::ScanInconclusive, format!("internal error: {detail}")));
+        check
+    }
+
     /// The stored form, with the evidence JSON made of this check.
     pub fn into_row(self, evidence: String) -> ResultRow {
         ResultRow {
@@ -297,26 +329,7 @@ impl Scanner {
         let filing = &target.filing;
         let active = filing.status == FilingStatus::Active;
         let answer = self.dns.resolve(&target.domain).await;
-        let mut check = DomainCheck {
-            site_number: filing.site_number.clone(),
-            domain: target.domain.clone(),
-            filing_status: filing.status,
-            checked_at: clock::stamp(clock::now()),
-            dns: answer.clone(),
-            ips: Vec::new(),
-            http_status: None,
-            final_url: None,
-            page: None,
-            http_failures: Vec::new(),
-            title: None,
-            icp_numbers: Vec::new(),
-            psb_numbers: Vec::new(),
-            license_numbers: Vec::new(),
-            findings: Vec::new(),
-            inconclusive: false,
-            elapsed_ms: 0,
-            timings: Timings::default(),
-        };
+        let mut check = DomainCheck::new(target, answer.clone());
         check.timings.dns_us = started.elapsed().as_micros() as u64;
         if let DnsAnswer::Failed { reason } = &answer {
             check.inconclusive = true;
@@ -333,7 +346,7 @@ impl Scanner {
 
         if (probes.http || probes.page) && !in_region.is_empty() {
             let mut http_us = 0;
-            for ip in &in_region {
+            for ip in in_region.iter().take(MAX_FETCH_ADDRESSES) {
                 self.limiter.wait_within(*ip, max_wait).await?;
                 let fetch_started = Instant::now();
                 let fetched = self.http.fetch_homepage(&target.domain, *ip).await;
@@ -351,14 +364,18 @@ impl Scanner {
                     check.http_status = Some(page.status);
                     check.final_url = Some(page.final_url.clone());
                 }
-                None if check.http_failures.iter().any(|f| f.kind == "local") => {
+                None if check.http_failures.iter().any(Failure::is_ours) => {
                     check.inconclusive = true;
-                    let detail = check.http_failures.iter().find(|f| f.kind == "local").map(|f| f.detail.clone()).unwrap_or_default();
-                    check.findings.push(Finding::new(Code::ScanInconclusive, format!("HTTP: local error: {detail}")));
+                    let ours = check.http_failures.iter().find(|f| f.is_ours()).expect("one is ours");
+                    check.findings.push(Finding::new(Code::ScanInconclusive, format!("HTTP ({}): {}", ours.kind, ours.detail)));
                 }
                 None if active => {
                     let tried: Vec<String> = check.http_failures.iter().map(|f| format!("{} {} ({})", f.ip, f.url, f.kind)).collect();
-                    check.findings.push(Finding::new(Code::HttpUnreachable, format!("no usable homepage: {}", tried.join("; "))));
+                    let untried = match in_region.len().saturating_sub(MAX_FETCH_ADDRESSES) {
+                        0 => String::new(),
+                        n => format!("; {n} more in-region addresses not tried"),
+                    };
+                    check.findings.push(Finding::new(Code::HttpUnreachable, format!("no usable homepage: {}{untried}", tried.join("; "))));
                 }
                 None => {}
             }
@@ -401,6 +418,11 @@ impl Scanner {
         Ok(check)
     }
 }
+
+/// The most in-region addresses one check fetches from, one after another until one gives a
+/// page: a domain that publishes hundreds of silent addresses would otherwise hold its check
+/// slot for hours (every try may take `http.timeout_ms`, twice).
+const MAX_FETCH_ADDRESSES: usize = 8;
 
 /// Counts of a finished run.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -478,12 +500,28 @@ pub async fn run(
         .stream(store.clone())
         .map(|t| {
             let scanner = scanner.clone();
-            tokio::spawn(async move { anyhow::Ok(scanner.check(&t?, probes).await) })
+            async move {
+                let t = t?;
+                let task = tokio::spawn({
+                    let t = t.clone();
+                    async move { scanner.check(&t, probes).await }
+                });
+                // A panic is our bug, not the customer's: that check is inconclusive and the
+                // scan goes on.
+                match task.await {
+                    Ok(check) => anyhow::Ok(check),
+                    Err(e) if e.is_panic() => {
+                        tracing::error!(domain = %t.domain, "the check panicked: recorded as inconclusive");
+                        Ok(DomainCheck::internal_error(&t, "the check panicked"))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
         })
         .buffer_unordered(concurrency);
     let mut batch: Vec<ResultRow> = Vec::with_capacity(500);
-    while let Some(joined) = checks.next().await {
-        let check = joined??;
+    while let Some(check) = checks.next().await {
+        let check = check?;
         let evidence = serde_json::to_string(&check)?;
         each(&check, &evidence);
         summary.checked += 1;

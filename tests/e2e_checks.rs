@@ -67,6 +67,11 @@ const CASES: &[Case] = &[
     Case { label: "dereg", n: 26, status: "注销", filed_ips: "", psb: false, expect: &["filing.unfiled_served@127.10.0.1"] },
     Case { label: "dereg-gone", n: 27, status: "注销", filed_ips: "", psb: false, expect: &[] },
     Case { label: "cancelled-elsewhere", n: 28, status: "取消接入", filed_ips: "", psb: false, expect: &[] },
+    Case { label: "forbidden", n: 29, status: "正常", filed_ips: "", psb: false, expect: &["http.unreachable"] },
+    Case { label: "dereg-blocked", n: 30, status: "注销", filed_ips: "", psb: false, expect: &[] },
+    Case { label: "throttled", n: 31, status: "正常", filed_ips: "", psb: false, expect: &["scan.inconclusive"] },
+    Case { label: "lost", n: 32, status: "正常", filed_ips: "", psb: false, expect: &["scan.inconclusive"] },
+    Case { label: "many", n: 33, status: "正常", filed_ips: "", psb: false, expect: &["http.unreachable"] },
 ];
 
 const RECORDS: &str = "\
@@ -99,6 +104,20 @@ psb IN A 127.10.0.1
 cancelled IN A 127.10.0.1
 dereg IN A 127.10.0.1
 cancelled-elsewhere IN A 127.30.0.1
+forbidden IN A 127.10.0.1
+dereg-blocked IN A 127.10.0.1
+throttled IN A 127.10.0.1
+lost IN A 127.10.0.1
+many IN A 127.10.0.90
+many IN A 127.10.0.91
+many IN A 127.10.0.92
+many IN A 127.10.0.93
+many IN A 127.10.0.94
+many IN A 127.10.0.95
+many IN A 127.10.0.96
+many IN A 127.10.0.97
+many IN A 127.10.0.98
+many IN A 127.10.0.99
 ";
 
 fn host(label: &str) -> String {
@@ -133,6 +152,13 @@ fn sites() -> Vec<Site> {
         p("psb", page("测试站点24", &format!("{SUBJECT}-24"), Some("https://beian.miit.gov.cn/"), false)),
         p("cancelled", page("旧站", "", None, false)),
         p("dereg", good(26)),
+        // An error page is no homepage, and the provider's block page is not the site serving.
+        Site { host: host("forbidden"), http: Serve::Status(403), https: None },
+        Site { host: host("dereg-blocked"), http: Serve::Status(403), https: None },
+        // A server refusing our rate, and a redirect to a name our resolver cannot answer for
+        // (nsd is authoritative for the test zone only), say nothing about the customer.
+        Site { host: host("throttled"), http: Serve::Status(429), https: None },
+        Site { host: host("lost"), http: Serve::Redirect("http://www.elsewhere.test/".into()), https: None },
     ]
 }
 
@@ -216,6 +242,10 @@ fn every_finding_code_against_real_servers() {
         "a redirect to a private address is refused, never fetched: {refused}"
     );
     assert_eq!(results[&host("private")]["ips"][0]["class"], "non_public");
+    // Ten silent addresses: eight are tried, and the finding says so.
+    let many = &results[&host("many")];
+    assert_eq!(many["http_failures"].as_array().unwrap().iter().filter(|f| f["url"].as_str().unwrap().starts_with("http:")).count(), 8, "{many}");
+    assert!(many["findings"][0]["detail"].as_str().unwrap().contains("2 more in-region addresses not tried"), "{many}");
     assert!(results[&host("private")].get("page").is_none(), "a non-public address is never fetched");
 }
 

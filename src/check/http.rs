@@ -5,7 +5,7 @@
 //! certificate is recorded as evidence and the page is still read.
 
 use super::charset;
-use super::dns::DnsProbe;
+use super::dns::{DnsAnswer, DnsProbe};
 use crate::config;
 use crate::netclass::{AddressClass, Classifier};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -53,14 +53,23 @@ pub struct TlsEvidence {
 pub struct Failure {
     pub ip: IpAddr,
     pub url: String,
-    /// `refused`, `timeout`, `tls`, `status`, `redirects`, `redirect_refused`, `error`, or `local`
-    /// (our side failed: the check is inconclusive).
+    /// `refused`, `timeout`, `tls`, `status`, `redirects`, `redirect_refused`, `error`; or, making
+    /// the check inconclusive ([`Failure::is_ours`]), `local` (our side failed: our network, our
+    /// resolver, a body we cannot read) or `throttled` (the server answered 429 or 408: it was
+    /// our rate it refused, not the public).
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<String>,
+}
+
+impl Failure {
+    /// Whether the failure says nothing about the customer's site: such a check is inconclusive.
+    pub fn is_ours(&self) -> bool {
+        matches!(self.kind, "local" | "throttled")
+    }
 }
 
 /// Fetches homepages under the `[http]` settings.
@@ -130,14 +139,15 @@ impl HttpProbe {
         loop {
             let target = match self.address_for(&url, domain, ip).await {
                 Ok(t) => t,
-                Err(detail) => return Err(fail(&url, "redirect_refused", None, detail, &redirects)),
+                Err((kind, detail)) => return Err(fail(&url, kind, None, detail, &redirects)),
             };
             let tls_seen = Arc::new(Mutex::new(None));
             let (client, request_url) = match self.client_for(&url, target, tls_seen.clone()) {
                 Ok(c) => c,
                 Err(e) => return Err(fail(&url, "error", None, e, &redirects)),
             };
-            let resp = match client.get(request_url).send().await {
+            // No compression is asked for; a body that comes compressed anyway is refused below.
+            let resp = match client.get(request_url).header(reqwest::header::ACCEPT_ENCODING, "identity").send().await {
                 Ok(r) => r,
                 Err(e) => {
                     let (kind, detail) = describe(&e);
@@ -160,8 +170,18 @@ impl HttpProbe {
                 url = next;
                 continue;
             }
-            if status.is_server_error() {
+            if matches!(status.as_u16(), 408 | 429) {
+                return Err(fail(&url, "throttled", Some(status.as_u16()), format!("server answered {status}: it refused our rate"), &redirects));
+            }
+            // A 4xx is no homepage either: an error page, or a block page the provider serves for
+            // a domain it no longer hosts, is not the site serving pages.
+            if status.is_server_error() || status.is_client_error() {
                 return Err(fail(&url, "status", Some(status.as_u16()), format!("server answered {status}"), &redirects));
+            }
+            let coding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            if let Some(coding) = coding.filter(|c| !c.trim().eq_ignore_ascii_case("identity")) {
+                let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and is not decoded");
+                return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
             let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
             let (body, truncated) = match read_capped(resp, self.cfg.max_body_bytes).await {
@@ -194,18 +214,23 @@ impl HttpProbe {
     }
 
     /// The address to connect to for `url`: the pinned one for the checked domain, else one we
-    /// resolve and classify; a non-public address is refused unless allowed by config.
-    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr) -> Result<IpAddr, String> {
+    /// resolve and classify; a non-public address is refused unless allowed by config. The error
+    /// is a [`Failure`] kind and detail: `redirect_refused`, or `local` when our resolver failed.
+    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr) -> Result<IpAddr, (&'static str, String)> {
+        let refused = |detail| ("redirect_refused", detail);
         let host = match url.host() {
             Some(url::Host::Domain(h)) => h.to_ascii_lowercase(),
-            Some(url::Host::Ipv4(a)) => return self.fetchable(IpAddr::V4(a)),
-            Some(url::Host::Ipv6(a)) => return self.fetchable(IpAddr::V6(a)),
-            None => return Err(format!("{url} has no host")),
+            Some(url::Host::Ipv4(a)) => return self.fetchable(IpAddr::V4(a)).map_err(refused),
+            Some(url::Host::Ipv6(a)) => return self.fetchable(IpAddr::V6(a)).map_err(refused),
+            None => return Err(refused(format!("{url} has no host"))),
         };
         if host == domain {
             return Ok(pinned);
         }
         let answer = self.dns.resolve(&host).await;
+        if let DnsAnswer::Failed { reason } = &answer {
+            return Err(("local", format!("redirect host {host}: our resolver failed: {reason}")));
+        }
         let mut candidates: Vec<(bool, IpAddr)> = answer
             .addresses()
             .iter()
@@ -213,9 +238,11 @@ impl HttpProbe {
             .filter(|(_, a)| self.classifier.may_fetch(*a))
             .collect();
         candidates.sort_by_key(|(mainland, _)| !mainland);
-        candidates.first().map(|(_, a)| *a).ok_or_else(|| match answer.addresses() {
-            [] => format!("redirect host {host} does not resolve ({answer:?})"),
-            addrs => format!("redirect host {host} resolves only to non-public addresses {addrs:?}"),
+        candidates.first().map(|(_, a)| *a).ok_or_else(|| {
+            refused(match answer.addresses() {
+                [] => format!("redirect host {host} does not resolve ({answer:?})"),
+                addrs => format!("redirect host {host} resolves only to non-public addresses {addrs:?}"),
+            })
         })
     }
 
@@ -292,6 +319,8 @@ fn describe(e: &reqwest::Error) -> (&'static str, String) {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
             local |= is_local_failure(io);
+            // An io::Error's source() is its inner error's source, skipping the inner error itself.
+            tls |= io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
         }
         tls |= s.downcast_ref::<rustls::Error>().is_some();
         source = s.source();
@@ -310,12 +339,14 @@ fn describe(e: &reqwest::Error) -> (&'static str, String) {
     (kind, detail)
 }
 
-/// Errors that say our own host or network is failing (no route out, no free sockets), not the
-/// customer's server: such a check is inconclusive.
+/// Errors that say our own host or network is failing (no route out, no free sockets, no IPv6
+/// stack, our own firewall refusing the packet), not the customer's server: such a check is
+/// inconclusive.
 fn is_local_failure(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(e.kind(), NetworkUnreachable | AddrNotAvailable | NetworkDown | OutOfMemory)
-        || matches!(e.raw_os_error(), Some(23 | 24 | 105)) // ENFILE, EMFILE, ENOBUFS
+        // EPERM, EACCES, ENFILE, EMFILE, EAFNOSUPPORT, ENOBUFS
+        || matches!(e.raw_os_error(), Some(1 | 13 | 23 | 24 | 97 | 105))
 }
 
 /// Verifies certificates as a browser would, records the verdict, and lets the handshake go on:
@@ -384,6 +415,10 @@ mod tests {
                     "busy.example.cn" => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
                     "big.example.cn" => ([("content-type", "text/html; charset=gbk")], vec![b'a'; 100_000]).into_response(),
                     "echo.example.cn" => host.into_response(),
+                    "away.example.cn" => Redirect::permanent("http://elsewhere.example.cn/").into_response(),
+                    "forbidden.example.cn" => (axum::http::StatusCode::FORBIDDEN, "<title>blocked</title>").into_response(),
+                    "slow-down.example.cn" => (axum::http::StatusCode::TOO_MANY_REQUESTS, "later").into_response(),
+                    "gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
                     _ => "<title>ok</title>".into_response(),
                 }
             }))
@@ -429,6 +464,35 @@ mod tests {
         let failures = probe.fetch_homepage("busy.example.cn", LOCAL).await.unwrap_err();
         assert_eq!((failures[0].kind, failures[0].status), ("status", Some(503)));
         assert_eq!(failures.len(), 1, "an answer over HTTP is not second-guessed over HTTPS: {failures:?}");
+    }
+
+    #[tokio::test]
+    async fn client_errors_are_no_homepage_and_throttling_is_ours() {
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("forbidden.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!((failures[0].kind, failures[0].status, failures.len()), ("status", Some(403), 1), "{failures:?}");
+        assert!(!failures[0].is_ours());
+        let failures = probe.fetch_homepage("slow-down.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!((failures[0].kind, failures[0].status), ("throttled", Some(429)), "{failures:?}");
+        assert!(failures[0].is_ours());
+    }
+
+    #[tokio::test]
+    async fn a_compressed_body_is_not_read_as_the_page() {
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("gzip.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "local", "{failures:?}");
+        assert!(failures[0].detail.contains("gzip"), "{failures:?}");
+    }
+
+    #[tokio::test]
+    async fn our_resolver_failing_on_a_redirect_host_is_ours() {
+        // The probe's nameserver (127.0.0.1:9) never answers.
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("away.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "local", "{failures:?}");
+        assert!(failures[0].detail.contains("elsewhere.example.cn"), "{failures:?}");
+        assert!(failures[0].is_ours());
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@
 use super::Shared;
 use crate::clock;
 use crate::filing::Filing;
-use crate::finding::{Code, Finding};
 use crate::scan::{ProbeSet, Target, DEGRADED_SHARE};
 use crate::store::queue::Claimed;
 use crate::store::ResultRow;
@@ -198,23 +197,9 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
 
 /// The stored result of a check that kept crashing: inconclusive, so it never touches a ticket.
 fn internal_error(target: &Target, attempts: i64) -> ResultRow {
-    let evidence = serde_json::json!({
-        "site_number": target.filing.site_number,
-        "domain": target.domain,
-        "inconclusive": true,
-        "findings": [Finding::new(Code::ScanInconclusive, format!("internal error: the check failed {attempts} times"))],
-    });
-    ResultRow {
-        site_number: target.filing.site_number.clone(),
-        domain: target.domain.clone(),
-        checked_at: clock::now(),
-        inconclusive: true,
-        http_status: None,
-        final_url: None,
-        title: None,
-        codes: String::new(),
-        evidence: evidence.to_string(),
-    }
+    let check = crate::scan::DomainCheck::internal_error(target, &format!("the check failed {attempts} times"));
+    let evidence = serde_json::to_string(&check).unwrap_or_default();
+    check.into_row(evidence)
 }
 
 async fn wait(shared: &Shared, shutdown: &mut watch::Receiver<bool>, d: Duration) {
