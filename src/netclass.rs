@@ -134,17 +134,15 @@ impl Classifier {
             if line.is_empty() {
                 continue;
             }
-            let net = if apnic {
-                match parse_apnic_row(line) {
-                    Ok(Some(net)) => net,
-                    Ok(None) => continue,
-                    Err(e) => bail!("line {}: {e}", i + 1),
-                }
+            if apnic {
+                let nets = parse_apnic_row(line).map_err(|e| anyhow::anyhow!("line {}: {e}", i + 1))?;
+                n += !nets.is_empty() as usize;
+                nets.into_iter().for_each(|net| self.add_mainland_net(net));
             } else {
-                line.parse::<IpNet>().map_err(|e| anyhow::anyhow!("line {}: bad cidr {line:?}: {e}", i + 1))?.trunc()
-            };
-            self.add_mainland_net(net);
-            n += 1;
+                let net = line.parse::<IpNet>().map_err(|e| anyhow::anyhow!("line {}: bad cidr {line:?}: {e}", i + 1))?;
+                self.add_mainland_net(net.trunc());
+                n += 1;
+            }
         }
         self.has_mainland = true;
         Ok(n)
@@ -201,29 +199,30 @@ impl Classifier {
     }
 }
 
-/// `apnic|CN|ipv4|1.0.1.0|256|20110414|allocated` → `1.0.1.0/24` (a count that is not a power of
-/// two is rounded down to the covering prefix of its first block). Non-CN and summary rows → None.
-fn parse_apnic_row(line: &str) -> Result<Option<IpNet>> {
+/// `apnic|CN|ipv4|1.0.1.0|256|20110414|allocated` → `[1.0.1.0/24]`. An IPv4 row counts
+/// addresses, and a count that is not a power of two (or a start not aligned to it) covers
+/// several prefixes: `1.0.1.0|768` → `1.0.1.0/24, 1.0.2.0/23`. Non-CN and summary rows → none.
+fn parse_apnic_row(line: &str) -> Result<Vec<IpNet>> {
     let f: Vec<&str> = line.split('|').collect();
     if f.len() < 5 || f[1] != "CN" || f[3] == "*" {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     match f[2] {
         "ipv4" => {
             let start: Ipv4Addr = f[3].parse().map_err(|e| anyhow::anyhow!("bad address {:?}: {e}", f[3]))?;
             let count: u64 = f[4].parse().map_err(|e| anyhow::anyhow!("bad count {:?}: {e}", f[4]))?;
-            if count == 0 || count > 1 << 32 {
-                bail!("bad count {count}");
+            let last = u64::from(u32::from(start)) + count.saturating_sub(1);
+            if count == 0 || last > u64::from(u32::MAX) {
+                bail!("bad count {count} from {start}");
             }
-            let len = 32 - (63 - count.leading_zeros()) as u8;
-            Ok(Some(IpNet::V4(Ipv4Net::new(start, len)?.trunc())))
+            Ok(ipnet::Ipv4Subnets::new(start, Ipv4Addr::from(last as u32), 0).map(IpNet::V4).collect())
         }
         "ipv6" => {
             let start: Ipv6Addr = f[3].parse().map_err(|e| anyhow::anyhow!("bad address {:?}: {e}", f[3]))?;
             let len: u8 = f[4].parse().map_err(|e| anyhow::anyhow!("bad prefix length {:?}: {e}", f[4]))?;
-            Ok(Some(IpNet::V6(Ipv6Net::new(start, len)?.trunc())))
+            Ok(vec![IpNet::V6(Ipv6Net::new(start, len)?.trunc())])
         }
-        _ => Ok(None),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -382,8 +381,13 @@ mod tests {
             apnic|CN|ipv4|1.0.1.0|256|20110414|allocated\n\
             apnic|CN|ipv4|1.0.8.0|2048|20110412|allocated\n\
             apnic|JP|ipv4|1.0.16.0|4096|20110412|allocated\n\
-            apnic|CN|ipv6|2400:3200::|32|20090101|allocated\n";
+            apnic|CN|ipv6|2400:3200::|32|20090101|allocated\n\
+            apnic|CN|ipv4|2.0.1.0|768|20110414|allocated\n";
         let c = classifier(Some(apnic), &[]);
+        // 768 addresses from 2.0.1.0 are 2.0.1.0/24 and 2.0.2.0/23: not 2.0.0.0/23.
+        assert_eq!(class(&c, "2.0.0.1"), "overseas");
+        assert_eq!(class(&c, "2.0.3.255"), "other_mainland");
+        assert_eq!(class(&c, "2.0.4.0"), "overseas");
         assert_eq!(class(&c, "1.0.1.200"), "other_mainland");
         assert_eq!(class(&c, "1.0.15.1"), "other_mainland");
         assert_eq!(class(&c, "1.0.16.1"), "overseas");
