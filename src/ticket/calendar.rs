@@ -4,8 +4,11 @@
 //! working days (调休) that fall on weekends are working days. The yearly arrangement comes from
 //! the maintained `holiday-cn` crate. Where that crate has no arrangement for a year that the
 //! State Council has already published (its 2026 data is empty in the release we build on), a
-//! bundled copy of the official notice fills in; operators add or correct single dates with
-//! `tickets.extra_holidays` / `tickets.extra_workdays`, which win over both.
+//! bundled copy of the official notice fills in. For a year with neither (its notice comes out
+//! in the November before), the statutory holidays themselves are days off ([`statutory_holidays`]):
+//! only the bridging days and weekend make-up days of that year's notice are unknown. Operators
+//! add or correct single dates with `tickets.extra_holidays` / `tickets.extra_workdays`, which win
+//! over all of these.
 //!
 //! Deadline convention: the notice date itself does not count. A deadline of *n* working days
 //! is the *n*-th working day after the notice date, and the customer has the whole of that day
@@ -72,6 +75,46 @@ const SUPPLEMENT: &[(i32, &[(&str, bool)])] = &[(
 /// Years the calendar looks up in `holiday-cn` (the crate answers `None` outside its data).
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
+/// From this year the statutory holidays are those of 国务院令第798号 (in force 2025-01-01).
+const STATUTORY_SINCE: i32 = 2025;
+
+/// The statutory public holidays of `year` (全体公民放假的节日, 国务院令第798号): 元旦 1 January;
+/// 春节 the lunar New Year's Eve and the first three days of the first lunar month; 清明节 the
+/// day of the Qingming solar term; 劳动节 1 and 2 May; 端午节 the fifth day of the fifth lunar
+/// month; 中秋节 the fifteenth of the eighth; 国庆节 1 to 3 October. Lunar dates outside the
+/// lunisolar tables (1901–2100) are left out.
+pub fn statutory_holidays(year: i32) -> Vec<NaiveDate> {
+    use chinese_lunisolar_calendar::LunisolarDate;
+    let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+    let mut days: Vec<NaiveDate> = [(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)].iter().filter_map(|&(m, d)| ymd(m, d)).collect();
+    days.extend(qingming(year).and_then(|d| ymd(4, d)));
+    let (Some(first), Some(last)) = (ymd(1, 1), ymd(12, 31)) else { return days };
+    let mut d = first;
+    while d <= last {
+        if let Ok(l) = LunisolarDate::from_date(d) {
+            let (month, day) = (l.to_lunar_month(), l.to_lunar_day().to_u8());
+            let festival = !month.is_leap_month() && matches!((month.to_u8(), day), (1, 1..=3) | (5, 5) | (8, 15));
+            if festival {
+                days.push(d);
+                if (month.to_u8(), day) == (1, 1) {
+                    days.extend(d.pred_opt()); // New Year's Eve, the last day of the year before
+                }
+            }
+        }
+        d += Duration::days(1);
+    }
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// The April day of the Qingming solar term in 2001–2099, by the usual 21st-century formula
+/// (`[Y × 0.2422 + 4.81] − [Y / 4]`, Y the year's last two digits); `None` outside those years.
+fn qingming(year: i32) -> Option<u32> {
+    let y = year.checked_sub(2000).filter(|y| (1..=99).contains(y))?;
+    Some((y as f64 * 0.2422 + 4.81).floor() as u32 - (y / 4) as u32)
+}
+
 /// Working days in China, with the operator's extra dates.
 #[derive(Debug, Clone)]
 pub struct Calendar {
@@ -110,6 +153,13 @@ impl Calendar {
                 special.insert(d, !off);
             }
         }
+        for year in STATUTORY_SINCE..=*YEARS.end() {
+            if !covered.contains(&year) {
+                for d in statutory_holidays(year) {
+                    special.entry(d).or_insert(false);
+                }
+            }
+        }
         for d in extra_holidays {
             special.insert(*d, false);
         }
@@ -131,8 +181,9 @@ impl Calendar {
         }
     }
 
-    /// Whether the holiday arrangement of `year` is known. Outside it only weekends count as days
-    /// off, so deadlines there may come too early; callers warn.
+    /// Whether the holiday arrangement of `year` is known. Outside it only weekends and the
+    /// statutory holidays count as days off (that year's bridging days are unknown), so deadlines
+    /// there may come too early; callers warn.
     pub fn covers(&self, year: i32) -> bool {
         self.covered.contains(&year)
     }
@@ -167,6 +218,12 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn is_new_years_eve(day: NaiveDate) -> bool {
+        day.succ_opt().and_then(|n| chinese_lunisolar_calendar::LunisolarDate::from_date(n).ok()).is_some_and(|l| {
+            !l.to_lunar_month().is_leap_month() && (l.to_lunar_month().to_u8(), l.to_lunar_day().to_u8()) == (1, 1)
+        })
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -227,6 +284,58 @@ mod tests {
         // 9/20, 22, 23, 24, 28, 29, 30, 10/8, 10/9, 10/10 — the extra holiday pushes the day on,
         // the extra working day does not matter here.
         assert_eq!(cal.add_working_days(d("2026-09-18"), 10), d("2026-10-10"));
+    }
+
+    #[test]
+    fn statutory_holidays_are_days_off_in_every_published_arrangement() {
+        // The rule's dates (lunar festivals, the Qingming term) against each year's published
+        // arrangement: holiday-cn's data and the bundled 2026 notice. 除夕 and 2 May are statutory
+        // only from 2025 on, and 1 May and the first lunar days were always within the holiday.
+        let cal = plain();
+        for year in 2008..=2026 {
+            assert!(cal.covers(year), "{year}");
+            let rule = statutory_holidays(year);
+            // Thirteen days; twelve when 中秋 falls on 1 October (2020).
+            assert!((12..=13).contains(&rule.len()), "{year}: {rule:?}");
+            for day in rule {
+                let new_rule_only = (day.month(), day.day()) == (5, 2) || is_new_years_eve(day);
+                if year < STATUTORY_SINCE && new_rule_only {
+                    continue;
+                }
+                assert!(!cal.is_workday(day), "{day} is statutory but a working day in the {year} arrangement");
+            }
+        }
+        // The day itself, where a holiday window would hide a day's error.
+        for (year, qingming_day) in [(2019, 5), (2020, 4), (2021, 4), (2022, 5), (2023, 5), (2024, 4), (2025, 4), (2026, 5)] {
+            assert_eq!(qingming(year), Some(qingming_day), "{year}");
+        }
+        for (year, festivals) in [
+            (2024, ["2024-02-09", "2024-02-10", "2024-06-10", "2024-09-17"]),
+            (2025, ["2025-01-28", "2025-01-29", "2025-05-31", "2025-10-06"]),
+            (2026, ["2026-02-16", "2026-02-17", "2026-06-19", "2026-09-25"]),
+        ] {
+            let rule = statutory_holidays(year);
+            for day in festivals {
+                assert!(rule.contains(&d(day)), "{day} in {rule:?}");
+            }
+            assert!(!rule.contains(&(d(festivals[1]) - Duration::days(2))), "{year}: {rule:?}");
+        }
+        // Spring Festival 2027 is 6 February (New Year's Eve 5 February).
+        let rule = statutory_holidays(2027);
+        for day in ["2027-01-01", "2027-02-05", "2027-02-06", "2027-02-08", "2027-04-05", "2027-05-02", "2027-10-03"] {
+            assert!(rule.contains(&d(day)), "{day} in {rule:?}");
+        }
+    }
+
+    #[test]
+    fn years_without_an_arrangement_skip_their_statutory_holidays() {
+        let cal = plain();
+        assert!(!cal.covers(2027));
+        assert!(!cal.is_workday(d("2027-01-01")), "元旦, a Friday");
+        // Thursday 2026-12-31 + 1 working day: not Friday 1 January, but Monday 4 January.
+        assert_eq!(cal.add_working_days(d("2026-12-31"), 1), d("2027-01-04"));
+        // The operator's dates still win.
+        assert!(Calendar::new(&[], &[d("2027-01-01")]).is_workday(d("2027-01-01")));
     }
 
     #[test]

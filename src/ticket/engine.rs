@@ -292,8 +292,9 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                         lifecycle::open(&site, &filing.subject_number, code, evidence_for(&site, code), &streak, days, &cal, now);
                     if !cal.covers(t.deadline.year()) {
                         tracing::warn!(
-                            "deadline {} of a {code} ticket for {site} is in a year without holiday data: only weekends \
-                             were skipped; add the year's holidays to tickets.extra_holidays",
+                            "deadline {} of a {code} ticket for {site} is in a year whose holiday arrangement is not \
+                             bundled: weekends and the statutory holidays were skipped, not the year's bridging days; add \
+                             them to tickets.extra_holidays (and its make-up working days to tickets.extra_workdays)",
                             t.deadline
                         );
                     }
