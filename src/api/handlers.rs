@@ -29,9 +29,10 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 const RUNS_DEFAULT: i64 = 20;
 const RUNS_MAX: i64 = 1000;
-/// The page size of `/api/filings` and of the results of `/api/runs/{id}` without `limit`.
+/// The page size of `/api/filings`, `/api/tickets` and of the results of `/api/runs/{id}` without
+/// `limit`.
 const PAGE_DEFAULT: i64 = 1000;
-/// The largest `limit` of `/api/filings` and of `/api/runs/{id}?results=true`: one page is read
+/// The largest `limit` of `/api/filings`, `/api/tickets` and of `/api/runs/{id}?results=true`: one page is read
 /// into memory whole (a run's evidence is a few KB a domain).
 const PAGE_MAX: i64 = 10_000;
 
@@ -166,6 +167,8 @@ pub struct TicketsQuery {
     subject: Option<String>,
     site: Option<String>,
     overdue: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// The filter of `beiand tickets list`, with its validation.
@@ -184,12 +187,18 @@ fn ticket_filter(q: &TicketsQuery) -> ApiResult<TicketFilter> {
     })
 }
 
-/// The tickets matching the filters, oldest first, in the form of `tickets list --json`.
-pub async fn tickets(State(shared): Shr, QueryParams(q): QueryParams<TicketsQuery>) -> ApiResult<Json<Vec<Value>>> {
+/// The tickets matching the filters, oldest first, in the form of `tickets list --json`, one page
+/// of them: `limit` (default [`PAGE_DEFAULT`], at most [`PAGE_MAX`]) from `offset` (default 0).
+/// `X-Total-Count` is the number matching the filters before paging.
+pub async fn tickets(State(shared): Shr, QueryParams(q): QueryParams<TicketsQuery>) -> ApiResult<Response> {
     let filter = ticket_filter(&q)?;
+    let limit = limit(&q.limit, Some(PAGE_DEFAULT), PAGE_MAX)?.unwrap_or(PAGE_DEFAULT);
+    let offset = offset(&q.offset)?;
     sweep(&shared).await?;
-    let list = shared.store.tickets(&filter).await?;
-    Ok(Json(list.iter().map(summary_json).collect()))
+    let page = shared.store.tickets_page(&filter, limit, offset).await?;
+    let mut resp = Json(page.items.iter().map(summary_json).collect::<Vec<Value>>()).into_response();
+    resp.headers_mut().insert("x-total-count", HeaderValue::from(page.total));
+    Ok(resp)
 }
 
 /// The form of `tickets show --json`: the ticket, its notice, the filing's names, the history.

@@ -307,8 +307,16 @@ async fn tickets_are_listed_with_the_cli_filters_and_json() {
     assert_eq!(ids(&f.get(&format!("/api/tickets?subject={}", encode(SITE_C))).await), vec![overseas], "a website number selects its subject");
     assert_eq!(ids(&f.get("/api/tickets?overdue=true").await), Vec::<i64>::new());
     assert_eq!(ids(&f.get("/api/tickets?state=closed").await), Vec::<i64>::new());
+    // Paged as /api/filings is, with the number matching before paging.
+    let a = f.get("/api/tickets?limit=2&offset=1").await;
+    assert_eq!(ids(&a), vec![title, overseas]);
+    assert_eq!(a.headers.get("x-total-count").unwrap(), "3");
+    let a = f.get(&format!("/api/tickets?site={}&limit=1", encode(SITE_A))).await;
+    assert_eq!((ids(&a), a.headers.get("x-total-count").unwrap().to_str().unwrap()), (vec![missing], "2"));
 
     for (q, needle) in [
+        ("limit=0", "limit"),
+        ("offset=-1", "offset"),
         ("state=pending", "unknown state \"pending\""),
         ("code=page.nope", "unknown finding code \"page.nope\""),
         ("code=scan.inconclusive", "never opens a ticket"),

@@ -2,8 +2,10 @@
 //! and the number of rows matching before paging (`COUNT(*)` in SQL), so that a request never
 //! loads more than one page of rows whatever the size of the table.
 
+use super::tickets::{ticket_filter_sql, ticket_from_row, TicketFilter, TICKET_COLUMNS};
 use super::{filing_from_row, Store};
 use crate::filing::{Filing, FilingStatus};
+use crate::ticket::Ticket;
 use anyhow::{Context, Result};
 use sqlx::Row;
 
@@ -60,6 +62,26 @@ impl Store {
         }
         let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await.context("listing filings")?;
         let items = rows.iter().map(filing_from_row).collect::<Result<_>>()?;
+        Ok(Page { total, items })
+    }
+
+    /// Tickets matching the filter, by id: `limit` of them from `offset`, and the number matching.
+    pub async fn tickets_page(&self, f: &TicketFilter, limit: i64, offset: i64) -> Result<Page<Ticket>> {
+        let (filter, binds) = ticket_filter_sql(f);
+        let count_sql = format!("SELECT COUNT(*) FROM tickets{filter}");
+        let mut count = sqlx::query(&count_sql);
+        for b in &binds {
+            count = count.bind(b.clone());
+        }
+        let total: i64 = count.fetch_one(&self.pool).await.context("counting tickets")?.get(0);
+        let n = binds.len();
+        let page_sql = format!("SELECT {TICKET_COLUMNS} FROM tickets{filter} ORDER BY id LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let mut page = sqlx::query(&page_sql);
+        for b in binds {
+            page = page.bind(b);
+        }
+        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await.context("listing tickets")?;
+        let items = rows.iter().map(ticket_from_row).collect::<Result<_>>()?;
         Ok(Page { total, items })
     }
 

@@ -23,9 +23,34 @@ use std::collections::HashMap;
 /// Site numbers per `IN (…)` list.
 const CHUNK: usize = 500;
 
-const TICKET_COLUMNS: &str = "id, site_number, subject_number, code, state, opened_at, notice_date, deadline, period, \
+pub(super) const TICKET_COLUMNS: &str = "id, site_number, subject_number, code, state, opened_at, notice_date, deadline, period, \
     period_start, appeal_period, appeal_state, escalation_level, escalation_from, first_seen_at, last_seen_at, evidence, \
     closed_at, updated_at, version";
+
+/// The `WHERE` clause (empty, or starting with a space) of a [`TicketFilter`] and its
+/// parameters, `$1` on.
+pub(super) fn ticket_filter_sql(f: &TicketFilter) -> (String, Vec<String>) {
+    let mut conds = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    if !f.states.is_empty() {
+        conds.push(format!("state IN ({})", params(binds.len() + 1, f.states.len())));
+        binds.extend(f.states.iter().map(|s| s.as_str().to_string()));
+    }
+    if let Some(c) = f.code {
+        binds.push(c.as_str().to_string());
+        conds.push(format!("code = ${}", binds.len()));
+    }
+    if let Some(s) = &f.subject_number {
+        binds.push(s.clone());
+        conds.push(format!("subject_number = ${}", binds.len()));
+    }
+    if let Some(s) = &f.site_number {
+        binds.push(s.clone());
+        conds.push(format!("site_number = ${}", binds.len()));
+    }
+    let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    (filter, binds)
+}
 
 /// `$from,$from+1,…` for `n` parameters.
 fn params(from: usize, n: usize) -> String {
@@ -74,7 +99,7 @@ fn time(s: &str) -> Result<DateTime<Utc>> {
     clock::parse_stamp(s).ok_or_else(|| anyhow!("stored time {s:?}"))
 }
 
-fn ticket_from_row(r: &AnyRow) -> Result<Ticket> {
+pub(super) fn ticket_from_row(r: &AnyRow) -> Result<Ticket> {
     let code: String = r.get(3);
     let state: String = r.get(4);
     let appeal_state: Option<String> = r.get(11);
@@ -268,25 +293,7 @@ impl Store {
 
     /// Tickets matching the filter, by id.
     pub async fn tickets(&self, f: &TicketFilter) -> Result<Vec<Ticket>> {
-        let mut conds = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        if !f.states.is_empty() {
-            conds.push(format!("state IN ({})", params(binds.len() + 1, f.states.len())));
-            binds.extend(f.states.iter().map(|s| s.as_str().to_string()));
-        }
-        if let Some(c) = f.code {
-            binds.push(c.as_str().to_string());
-            conds.push(format!("code = ${}", binds.len()));
-        }
-        if let Some(s) = &f.subject_number {
-            binds.push(s.clone());
-            conds.push(format!("subject_number = ${}", binds.len()));
-        }
-        if let Some(s) = &f.site_number {
-            binds.push(s.clone());
-            conds.push(format!("site_number = ${}", binds.len()));
-        }
-        let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+        let (filter, binds) = ticket_filter_sql(f);
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets{filter} ORDER BY id");
         let mut q = sqlx::query(&sql);
         for b in binds {
