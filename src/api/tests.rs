@@ -382,6 +382,7 @@ async fn ticket_actions_scenario(db: Db) {
         ("{\"until\": \"2099-01-01\", \"reason\": \"r\"}", 400, "missing field `actor`"),
         ("{\"until\": \"2099-01-01\", \"reason\": \" \", \"actor\": \"a\"}", 400, "reason"),
         ("{\"until\": \"2099-01-01\", \"reason\": \"r\", \"actor\": \"\"}", 400, "actor"),
+        ("{\"until\": \"2099-01-01\", \"reason\": \"r\", \"actor\": \" Scanner\"}", 409, "kept for beiand's own actions"),
         ("{\"until\": \"2099-01-01\", \"reason\": \"r\", \"actor\": \"a\", \"refuse\": \"no\"}", 400, "refuse"),
         ("{\"until\": \"2099-01-01\", \"reason\": \"r\", \"actor\": \"a\", \"extra\": 1}", 400, "unknown field `extra`"),
         ("{\"until\": \"2099-01-01\", \"reason\": ", 400, "Failed to parse the request body as JSON"),

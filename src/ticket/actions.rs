@@ -49,6 +49,10 @@ pub async fn perform(store: &Store, cfg: &Config, id: i64, actor: &str, action: 
     if actor.is_empty() {
         return Err(Refusal("an operator name is required for the history".into()).into());
     }
+    // The history tells beiand's own actions from people's by this name.
+    if actor.eq_ignore_ascii_case(super::SCANNER) {
+        return Err(Refusal(format!("the operator name {:?} is kept for beiand's own actions", super::SCANNER)).into());
+    }
     let today = shanghai_date(now);
     let t = store.ticket(id).await?.ok_or(ActionError::NotFound(id))?;
     let change = match action {
