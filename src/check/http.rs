@@ -314,16 +314,24 @@ fn describe(e: &reqwest::Error) -> (&'static str, String) {
     let mut local = false;
     let mut tls = false;
     while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-            local |= is_local_failure(io);
-            // An io::Error's source() is its inner error's source, skipping the inner error itself.
-            tls |= io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+        let text = s.to_string();
+        // An io::Error shows the error it wraps as its own text.
+        if !detail.ends_with(&text) {
+            detail.push_str(": ");
+            detail.push_str(&text);
         }
         tls |= s.downcast_ref::<rustls::Error>().is_some();
-        source = s.source();
+        let io = s.downcast_ref::<std::io::Error>();
+        if let Some(io) = io {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+            local |= is_local_failure(io);
+        }
+        // An io::Error's source() is the source of the error it wraps, skipping that error (a
+        // rustls::Error inside tokio-rustls' io::Error, say): step into it instead.
+        source = match io.and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => s.source(),
+        };
     }
     let kind = if local {
         "local"
@@ -418,6 +426,7 @@ mod tests {
                     "away.example.cn" => Redirect::permanent("http://elsewhere.example.cn/").into_response(),
                     "forbidden.example.cn" => (axum::http::StatusCode::FORBIDDEN, "<title>blocked</title>").into_response(),
                     "slow-down.example.cn" => (axum::http::StatusCode::TOO_MANY_REQUESTS, "later").into_response(),
+                    "tohttps.example.cn" => Redirect::permanent("https://tohttps.example.cn/").into_response(),
                     "gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
                     _ => "<title>ok</title>".into_response(),
                 }
@@ -475,6 +484,15 @@ mod tests {
         let failures = probe.fetch_homepage("slow-down.example.cn", LOCAL).await.unwrap_err();
         assert_eq!((failures[0].kind, failures[0].status), ("throttled", Some(429)), "{failures:?}");
         assert!(failures[0].is_ours());
+    }
+
+    #[tokio::test]
+    async fn a_failed_handshake_is_a_tls_failure() {
+        // The redirect leads to https on a port that speaks plain HTTP: rustls fails, and the
+        // failure is told as TLS (the rustls error sits inside an io::Error).
+        let (probe, _) = world(1 << 20).await;
+        let failures = probe.fetch_homepage("tohttps.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "tls", "{failures:?}");
     }
 
     #[tokio::test]
