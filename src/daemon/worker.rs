@@ -34,8 +34,9 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// A check whose fetch the per-address limit would delay longer than this goes back to the
 /// queue, due when its turn comes, instead of holding a concurrency slot while it sleeps.
 const MAX_LIMITER_WAIT: Duration = Duration::from_secs(5);
-/// A claim that made its check panic this many times is recorded as inconclusive (our bug,
-/// never the customer's) so that the run can finish.
+/// A target whose check failed this many times — it panicked, or the process died with it in
+/// hand (a stack overflow, an abort, the OOM killer: no unwinding to catch) — is recorded as
+/// inconclusive (our bug, never the customer's) so that the run can finish.
 const MAX_ATTEMPTS: i64 = 3;
 /// Bound on one queue query of the claim loop, so that a hung database stops the heartbeat
 /// (and so the watchdog) only as long as this.
@@ -45,8 +46,9 @@ const DB_TIMEOUT: Duration = Duration::from_secs(30);
 enum Outcome {
     /// Checked (or nothing to check: `None`); stored with the target's completion.
     Done(Claimed, Option<ResultRow>),
-    /// Back to the queue, due at the given time (or at once).
-    Release(Claimed, Option<chrono::DateTime<chrono::Utc>>),
+    /// Back to the queue, due at the given time (or at once); whether the check failed (its
+    /// attempt counts) or was only put off.
+    Release(Claimed, Option<chrono::DateTime<chrono::Utc>>, bool),
 }
 
 /// The ids of the claims this instance has in hand: the only leases the renewer extends.
@@ -119,7 +121,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 };
                 warn!("cannot read the runs and filings of claimed work: {why}");
                 let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
-                let _ = shared.store.release_targets(&shared.instance, &ids, None).await;
+                let _ = shared.store.release_targets(&shared.instance, &ids, None, false).await;
                 forget(&held, ids);
                 wait(&shared, &mut shutdown, IDLE_POLL).await;
                 continue;
@@ -132,6 +134,14 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 let _ = done_tx.send(Outcome::Done(c, None)).await;
                 continue;
             };
+            // Claimed again after MAX_ATTEMPTS claims that ended without a result: the earlier
+            // ones took the process down (a panic is caught below).
+            if c.attempts > MAX_ATTEMPTS {
+                error!(domain = %c.domain, "{} earlier checks of this domain ended without a result: recorded as inconclusive", c.attempts - 1);
+                let row = internal_error(&Target { filing, domain: c.domain.clone() }, c.attempts - 1);
+                let _ = done_tx.send(Outcome::Done(c, Some(row))).await;
+                continue;
+            }
             let permit = permits.clone().acquire_owned().await?;
             let scanner = scanner.clone();
             let tx = done_tx.clone();
@@ -150,12 +160,12 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                             Ok(evidence) => Outcome::Done(c, Some(check.into_row(evidence))),
                             Err(e) => {
                                 error!("cannot serialise the evidence: {e}");
-                                Outcome::Release(c, None)
+                                Outcome::Release(c, None, true)
                             }
                         },
                         Ok(Err(wait)) => {
                             let due = clock::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                            Outcome::Release(c, Some(due))
+                            Outcome::Release(c, Some(due), false)
                         }
                         Err(_) if c.attempts >= MAX_ATTEMPTS => {
                             error!("the check panicked {} times: recorded as inconclusive", c.attempts);
@@ -164,7 +174,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                         }
                         Err(_) => {
                             error!("the check panicked (attempt {}); the domain goes back to the queue", c.attempts);
-                            Outcome::Release(c, None)
+                            Outcome::Release(c, None, true)
                         }
                     };
                     let _ = tx.send(outcome).await;
@@ -272,8 +282,8 @@ async fn flush(shared: &Arc<Shared>, held: &Held, batch: &mut Vec<Outcome>) {
     for outcome in batch.drain(..) {
         match outcome {
             Outcome::Done(c, row) => done.push((c, row)),
-            Outcome::Release(c, due) => {
-                if let Err(e) = shared.store.release_targets(&shared.instance, &[c.id], due).await {
+            Outcome::Release(c, due, failed) => {
+                if let Err(e) = shared.store.release_targets(&shared.instance, &[c.id], due, failed).await {
                     warn!("cannot hand back {} (its lease will expire): {e:#}", c.domain);
                 }
                 forget(held, [c.id]);

@@ -179,9 +179,16 @@ impl Store {
         self.update_held("lease_until = $1", Some(clock::stamp(now + lease)), owner, ids).await
     }
 
-    /// Hands claimed targets back to the queue, due again at `not_before` (or at once).
-    pub async fn release_targets(&self, owner: &str, ids: &[i64], not_before: Option<DateTime<Utc>>) -> Result<u64> {
-        let set = "state = 'pending', lease_owner = NULL, lease_until = NULL, not_before = COALESCE($1, not_before)";
+    /// Hands claimed targets back to the queue, due again at `not_before` (or at once). A handback
+    /// that is no failure of the check (`failed` false: deferred by the rate limit, our database
+    /// trouble) gives back the attempt its claim counted, so that `attempts` counts only claims
+    /// that ended in a failed check or a dead process.
+    pub async fn release_targets(&self, owner: &str, ids: &[i64], not_before: Option<DateTime<Utc>>, failed: bool) -> Result<u64> {
+        let set = if failed {
+            "state = 'pending', lease_owner = NULL, lease_until = NULL, not_before = COALESCE($1, not_before)"
+        } else {
+            "state = 'pending', lease_owner = NULL, lease_until = NULL, not_before = COALESCE($1, not_before), attempts = attempts - 1"
+        };
         self.update_held(set, not_before.map(clock::stamp), owner, ids).await
     }
 
@@ -242,11 +249,13 @@ impl Store {
         Ok(ids)
     }
 
-    /// Hands back every lease `owner` holds (on shutdown): the targets are pending again.
+    /// Hands back every lease `owner` holds (on shutdown): the targets are pending again, their
+    /// attempts given back.
     pub async fn release_leases(&self, owner: &str) -> Result<u64> {
         // (A done target keeps its owner: who checked it.)
         let done = sqlx::query(
-            "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'leased'",
+            "UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
+             WHERE lease_owner = $1 AND state = 'leased'",
         )
         .bind(owner.to_string())
         .execute(&self.pool)
@@ -255,7 +264,7 @@ impl Store {
     }
 
     /// Hands back every lease of every owner. Only for SQLite at start-up: one instance at a time,
-    /// so a lease still held was held by a process that is gone.
+    /// so a lease still held was held by a process that is gone, and its attempt counts.
     pub async fn release_all_leases(&self) -> Result<u64> {
         let done = sqlx::query("UPDATE run_targets SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased'")
             .execute(&self.pool)
@@ -524,12 +533,17 @@ mod tests {
             assert_eq!(store.release_leases("a").await.unwrap(), 1);
             let c = store.claim_targets("c", 5, lease, t0() + Duration::seconds(15)).await.unwrap();
             assert_eq!(c.len(), 1);
-            // Deferred: pending again, due later.
+            assert_eq!(c[0].attempts, 1, "a shutdown handback gives its attempt back");
+            // Deferred: pending again, due later, and the deferral is no attempt.
             let later = t0() + Duration::seconds(60);
-            assert_eq!(store.release_targets("c", &[c[0].id], Some(later)).await.unwrap(), 1);
+            assert_eq!(store.release_targets("c", &[c[0].id], Some(later), false).await.unwrap(), 1);
             assert!(store.claim_targets("c", 5, lease, t0() + Duration::seconds(59)).await.unwrap().iter().all(|x| x.id != c[0].id));
             let c = store.claim_targets("c", 5, lease, later).await.unwrap();
-            assert_eq!(c.len(), 1);
+            assert_eq!((c.len(), c[0].attempts), (1, 1));
+            // A failed check's handback keeps its attempt.
+            assert_eq!(store.release_targets("c", &[c[0].id], None, true).await.unwrap(), 1);
+            let c = store.claim_targets("c", 5, lease, later).await.unwrap();
+            assert_eq!(c[0].attempts, 2);
             assert_eq!(store.release_all_leases().await.unwrap(), 2);
             assert_eq!(store.next_due().await.unwrap(), Some(t0() + Duration::seconds(1)), "the deferred one is due later");
         }
