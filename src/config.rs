@@ -459,6 +459,9 @@ impl Config {
             if !names.insert(s.name.as_str()) {
                 bail!("[[schedule]] name {:?} is used twice", s.name);
             }
+            if [API_PROFILE, MANUAL_PROFILE].contains(&s.name.as_str()) {
+                bail!("[[schedule]] name {:?} is kept for the runs of the admin API ({API_PROFILE}) and of `beiand scan` ({MANUAL_PROFILE})", s.name);
+            }
             if s.spread_seconds.is_some_and(|v| v > 7 * 86_400) {
                 bail!("[[schedule]] {:?}: key spread_seconds must be at most a week (604800)", s.name);
             }
@@ -482,13 +485,23 @@ impl Config {
     }
 }
 
+/// The profile name of runs started through the admin API (no `[[schedule]]` may take it: a
+/// profile runs once at a time, and the API's runs would block it).
+pub const API_PROFILE: &str = "api";
+/// The profile name of runs of `beiand scan`.
+pub const MANUAL_PROFILE: &str = "manual";
+
 /// Makes a relative `sqlite://` path absolute against the config folder.
 fn resolve_sqlite_url(url: &str, base: &Path) -> String {
     let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
         return url.to_string();
     };
-    if rest.starts_with(":memory:") || rest.starts_with('/') {
+    // One spelling, `sqlite://PATH`, whatever was written: the single-instance lock reads it.
+    if rest.starts_with(":memory:") {
         return url.to_string();
+    }
+    if rest.starts_with('/') {
+        return format!("sqlite://{rest}");
     }
     format!("sqlite://{}", base.join(rest).display())
 }
@@ -514,6 +527,15 @@ nameservers = ["127.0.0.1:5353"]
         let c = parse(MINIMAL).unwrap();
         assert_eq!(c.provider.inventory, PathBuf::from("/etc/beiand/inventory.csv"));
         assert_eq!(c.database.url, "sqlite:///etc/beiand/data/beiand.db");
+        // Every spelling of a SQLite path becomes sqlite://PATH, which the instance lock reads.
+        for (url, want) in [
+            ("sqlite:/var/lib/beiand/b.db", "sqlite:///var/lib/beiand/b.db"),
+            ("sqlite:///var/lib/beiand/b.db", "sqlite:///var/lib/beiand/b.db"),
+            ("sqlite:b.db", "sqlite:///etc/beiand/b.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(resolve_sqlite_url(url, Path::new("/etc/beiand")), want, "{url}");
+        }
         assert_eq!(c.http.port, 80);
         assert_eq!(c.tickets.confirm_scans, 2);
         assert_eq!(c.deadline_days(Code::PageNumberMissing), 10);
@@ -583,6 +605,7 @@ timeout_ms = "fast""#, "line 7"),
             ("[tickets]\nescalation = [{ after_days = 5, step = \"cancel_access\" }, { after_days = 5, step = \"restrict_access\" }]\n", "strictly increasing"),
             ("[tickets]\nescalation = [{ after_days = 1, step = \"shut_down\" }]\n", "shut_down"),
             ("[tickets]\nextra_holidays = [\"2026-10-10\"]\nextra_workdays = [\"2026-10-10\"]\n", "both list 2026-10-10"),
+            ("[[schedule]]\nname = \"api\"\ncron = \"0 0 2 * * *\"\n", "kept for the runs of the admin API"),
         ] {
             let err = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
             assert!(err.contains(needle), "{bad}: {err}");

@@ -217,7 +217,7 @@ async fn scan_command(cfg: &Config, domain: Option<String>, site: Option<String>
         indicatif::ProgressBar::hidden()
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout());
-    let summary = scan::run(&store, scanner, "manual", scan::ProbeSet::ALL, targets, |_, evidence| {
+    let summary = scan::run(&store, scanner, beiand::config::MANUAL_PROFILE, scan::ProbeSet::ALL, targets, |_, evidence| {
         bar.inc(1);
         if json {
             let _ = writeln!(stdout, "{evidence}");

@@ -369,7 +369,7 @@ pub async fn scan(State(shared): Shr, Body(b): Body<ScanBody>) -> ApiResult<Resp
     // `$BEIAND_NOW` that does not move) would share one. The next free millisecond is taken.
     for k in 0..SLOT_ATTEMPTS {
         let slot = now + chrono::Duration::milliseconds(k);
-        let queued = shared.enqueue("api", &selection, ProbeSet::ALL, slot, chrono::Duration::zero(), false).await;
+        let queued = shared.enqueue(crate::config::API_PROFILE, &selection, ProbeSet::ALL, slot, chrono::Duration::zero(), false).await;
         match queued {
             Ok(Enqueued::Created(run_id)) => {
                 tracing::info!(run_id, ?selection, "scan queued by API");
