@@ -68,13 +68,13 @@ impl Classifier {
     /// Loads the inventory CSV and the optional mainland file.
     pub fn load(inventory: &Path, mainland: Option<&Path>, allowed_private: &[IpNet]) -> Result<Classifier> {
         let text = std::fs::read_to_string(inventory)
-            .with_context(|| format!("cannot read inventory {}", inventory.display()))?;
+            .with_context(|| format!("cannot read the inventory {} (key provider.inventory)", inventory.display()))?;
         let mut c = Classifier { allowed_private: allowed_private.to_vec(), ..Default::default() };
-        c.add_inventory_csv(&text).with_context(|| format!("inventory {}", inventory.display()))?;
+        c.add_inventory_csv(&text).with_context(|| format!("inventory {} (key provider.inventory)", inventory.display()))?;
         if let Some(path) = mainland {
             let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read mainland list {}", path.display()))?;
-            c.add_mainland(&text).with_context(|| format!("mainland list {}", path.display()))?;
+                .with_context(|| format!("cannot read the mainland list {} (key provider.mainland)", path.display()))?;
+            c.add_mainland(&text).with_context(|| format!("mainland list {} (key provider.mainland)", path.display()))?;
         }
         Ok(c)
     }

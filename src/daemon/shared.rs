@@ -24,7 +24,7 @@ pub struct Live {
 impl Live {
     /// Builds everything a config needs (address data, probes, token) or says what is wrong.
     pub fn build(config: Config) -> Result<Live> {
-        let scanner = Arc::new(Scanner::new(&config).context("address data")?);
+        let scanner = Arc::new(Scanner::new(&config).with_context(|| format!("{}: address data", config.path.display()))?);
         let token = match &config.server.token_file {
             None => None,
             Some(path) => {
