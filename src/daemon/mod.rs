@@ -40,8 +40,16 @@ use tracing::{error, info, warn};
 const UPKEEP_EVERY: Duration = Duration::from_secs(300);
 /// A firing missed by at most this much when the daemon starts is still honoured.
 const START_GRACE: chrono::Duration = chrono::Duration::minutes(10);
-/// Tries to queue a firing before it is given up (the database may be briefly unavailable).
-const ENQUEUE_TRIES: u32 = 5;
+/// On stop, applying a just-finished run to the tickets gets at least this long after the checks'
+/// drain (cut short, it is taken over by another instance or the next start).
+const FINISH_AT_LEAST: Duration = Duration::from_secs(5);
+/// How long after its instant a firing is still tried while the database fails (the window a
+/// missed firing is honoured in at start, too), and the longest pause between tries.
+const ENQUEUE_WINDOW: chrono::Duration = START_GRACE;
+const ENQUEUE_PAUSE_MAX: Duration = Duration::from_secs(60);
+/// The scheduler wakes at least this often and reads the wall clock again, so that a clock
+/// stepped forward (NTP at boot) does not make a firing late by the size of the step.
+const SCHEDULER_TICK: Duration = Duration::from_secs(60);
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: &Path) -> Result<()> {
@@ -115,7 +123,10 @@ pub async fn run(config_path: &Path) -> Result<()> {
             r = &mut upkeep => break Some(format!("the upkeep task stopped: {}", describe_end(r.map(Ok)))),
         }
     };
-    // Ask systemd for the drain time and a little more on top of TimeoutStopSec.
+    // One deadline for the whole stop, so that it fits what systemd is asked for (the drain time
+    // and a little more on top of TimeoutStopSec): the checks in flight get the drain time, and
+    // applying a run that just finished gets what is left of it (at least FINISH_AT_LEAST).
+    let deadline = tokio::time::Instant::now() + drain;
     notify::stopping("stopping: finishing checks in flight", drain + Duration::from_secs(15));
     let _ = stop_tx.send(true);
     scheduler.abort();
@@ -124,7 +135,7 @@ pub async fn run(config_path: &Path) -> Result<()> {
     if let Err(e) = &result {
         error!("workers stopped with an error: {e:#}");
     }
-    if !shared.finish_tracked(drain).await {
+    if !shared.finish_tracked(deadline.saturating_duration_since(tokio::time::Instant::now()).max(FINISH_AT_LEAST)).await {
         warn!("stopping: applying a finished run to the tickets did not finish; another instance or the next start takes it over");
     }
     match tokio::time::timeout(Duration::from_secs(5), api).await {
@@ -239,7 +250,7 @@ async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut rel
     plan(&shared.config(), &mut next, true);
     loop {
         let soonest = next.values().map(|(_, at)| *at).min();
-        let sleep = soonest.map(|t| (t - clock::now()).to_std().unwrap_or_default()).unwrap_or(Duration::from_secs(3600));
+        let sleep = soonest.map(|t| (t - clock::now()).to_std().unwrap_or_default()).unwrap_or(SCHEDULER_TICK).min(SCHEDULER_TICK);
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             _ = stop.changed() => return,
@@ -257,10 +268,11 @@ async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut rel
     }
 }
 
-/// Queues the run of profile `p` for instant `at`, retrying while the database fails.
+/// Queues the run of profile `p` for instant `at`, retrying while the database fails, until
+/// [`ENQUEUE_WINDOW`] after the instant.
 async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
     let spread = schedule::spread(p, at);
-    for attempt in 1..=ENQUEUE_TRIES {
+    for attempt in 1u32.. {
         let outcome = shared
             .enqueue(&p.name, &Selection::from_config(p.select), ProbeSet::from_list(&p.probes), at, spread, true)
             .await;
@@ -274,9 +286,9 @@ async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
                 metrics::counter!("beiand_runs_skipped_total", "profile" => p.name.clone()).increment(1);
                 warn!(profile = %p.name, "skipping {}: its previous run {id} is still going", p.name);
             }
-            Err(e) if attempt < ENQUEUE_TRIES => {
+            Err(e) if clock::now() < at + ENQUEUE_WINDOW => {
                 warn!(profile = %p.name, "cannot queue a run of {} (try {attempt}): {e:#}", p.name);
-                tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+                tokio::time::sleep(Duration::from_secs(1 << attempt.min(6)).min(ENQUEUE_PAUSE_MAX)).await;
                 continue;
             }
             Err(e) => error!(profile = %p.name, "giving up queueing the run of {} for {}: {e:#}", p.name, clock::stamp(at)),
