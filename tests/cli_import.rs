@@ -118,9 +118,17 @@ fn config_check_reads_what_run_reads() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("server.token_file") && stderr.contains("token"), "{stderr}");
+    assert!(stderr.contains("beiand.toml"), "the config file is named: {stderr}");
 
     std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
     let out = beiand(&cfg, &["config", "check"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("API token read"));
+
+    // Address data that cannot be read names the config file, the key and the file.
+    std::fs::remove_file(dir.path().join("inventory.csv")).unwrap();
+    let out = beiand(&cfg, &["config", "check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("beiand.toml") && stderr.contains("provider.inventory") && stderr.contains("inventory.csv"), "{stderr}");
 }

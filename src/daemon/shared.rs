@@ -23,8 +23,14 @@ pub struct Live {
 
 impl Live {
     /// Builds everything a config needs (address data, probes, token) or says what is wrong.
+    /// Errors name the config file.
     pub fn build(config: Config) -> Result<Live> {
-        let scanner = Arc::new(Scanner::new(&config).with_context(|| format!("{}: address data", config.path.display()))?);
+        let path = config.path.clone();
+        Live::build_from(config).with_context(|| path.display().to_string())
+    }
+
+    fn build_from(config: Config) -> Result<Live> {
+        let scanner = Arc::new(Scanner::new(&config).context("address data")?);
         let token = match &config.server.token_file {
             None => None,
             Some(path) => {
