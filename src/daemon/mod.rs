@@ -59,7 +59,7 @@ pub async fn run(config_path: &Path) -> Result<()> {
     let mut int = signal(SignalKind::interrupt())?;
     clock::advance();
     let cfg = Config::load(config_path)?;
-    let live = Live::build(cfg.clone()).with_context(|| format!("{}", config_path.display()))?;
+    let live = Live::build(cfg.clone())?;
     let _lock = single_instance_lock(&cfg)?;
     let listener = tokio::net::TcpListener::bind(cfg.server.listen)
         .await
@@ -73,6 +73,20 @@ pub async fn run(config_path: &Path) -> Result<()> {
         if n > 0 {
             info!("resuming: {n} domains of an interrupted run go back to the queue");
         }
+    }
+    // Leases are compared with each instance's own clock: one that runs far ahead of the others
+    // takes their live leases as expired, and checks their domains twice.
+    let lease = chrono::Duration::seconds(cfg.scan.lease_seconds as i64);
+    match shared.store.clock_offset().await {
+        Ok(Some(off)) if off.num_milliseconds().abs() > lease.num_milliseconds() / 3 => warn!(
+            "this machine's clock is {:.1} s {} the database's: with scan.lease_seconds = {}, instances whose clocks \
+             differ this much take each other's leases; keep the clocks in step (NTP)",
+            off.num_milliseconds().abs() as f64 / 1000.0,
+            if off.num_milliseconds() > 0 { "behind" } else { "ahead of" },
+            cfg.scan.lease_seconds
+        ),
+        Ok(_) => {}
+        Err(e) => warn!("cannot compare this machine's clock with the database's: {e:#}"),
     }
     for r in shared.store.queued_runs().await? {
         let (done, total) = shared.store.run_progress(r.id).await?;
@@ -194,7 +208,7 @@ fn single_instance_lock(cfg: &Config) -> Result<Option<std::fs::File>> {
 /// Reloads the configuration; a config that does not load is refused and the old one stays.
 fn reload(shared: &Shared, path: &Path, reloaded: &watch::Sender<u64>) {
     let old = shared.config();
-    let new = match Config::load(path).and_then(|c| Live::build(c).with_context(|| format!("{}", path.display()))) {
+    let new = match Config::load(path).and_then(Live::build) {
         Ok(live) => live,
         Err(e) => {
             metrics::counter!("beiand_config_reloads_total", "result" => "error").increment(1);

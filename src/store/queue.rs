@@ -263,6 +263,23 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// How far the database's clock is ahead of ours (negative: behind), for PostgreSQL, where
+    /// instances compare their own clocks with the leases others wrote; `None` for SQLite.
+    pub async fn clock_offset(&self) -> Result<Option<chrono::Duration>> {
+        if self.backend() != super::Backend::Postgres {
+            return Ok(None);
+        }
+        let before = Utc::now();
+        let db_ms: i64 = sqlx::query("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)")
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the database's clock")?
+            .get(0);
+        let after = Utc::now();
+        let ours_ms = (before.timestamp_millis() + after.timestamp_millis()) / 2;
+        Ok(Some(chrono::Duration::milliseconds(db_ms - ours_ms)))
+    }
+
     /// Hands back every lease of every owner. Only for SQLite at start-up: one instance at a time,
     /// so a lease still held was held by a process that is gone, and its attempt counts.
     pub async fn release_all_leases(&self) -> Result<u64> {
@@ -517,6 +534,16 @@ mod tests {
             assert_eq!(store.prune_results(t0() + Duration::days(31)).await.unwrap(), 4);
             assert_eq!(store.run_progress(run).await.unwrap(), (0, 0));
             assert!(store.run(run).await.unwrap().is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn the_database_clock_is_read_on_postgres() {
+        for store in each_backend().await {
+            match (store.backend(), store.clock_offset().await.unwrap()) {
+                (crate::store::Backend::Sqlite, offset) => assert_eq!(offset, None),
+                (_, offset) => assert!(offset.unwrap().num_seconds().abs() < 5, "{offset:?}: the same machine's clock"),
+            }
         }
     }
 
