@@ -22,6 +22,22 @@ fn header_label(content_type: &str) -> Option<&str> {
     })
 }
 
+/// The encoding of the first `<meta>` charset declaration in `head` outside comments (a
+/// commented-out old declaration does not count, as in the HTML standard's pre-scan).
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let mut comments: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut from = 0;
+    while let Some(start) = memchr::memmem::find(&head[from..], b"<!--").map(|o| from + o) {
+        let end = memchr::memmem::find(&head[start + 4..], b"-->").map_or(head.len(), |o| start + 4 + o + 3);
+        comments.push(start..end);
+        from = end;
+    }
+    META_CHARSET
+        .captures_iter(head)
+        .filter(|c| c.get(0).is_some_and(|m| !comments.iter().any(|r| r.contains(&m.start()))))
+        .find_map(|c| Encoding::for_label(c.get(1)?.as_bytes()))
+}
+
 /// Decodes a page; returns the text and the encoding used. Valid UTF-8 becomes the text as it
 /// is, without a copy.
 pub fn decode_html(bytes: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
@@ -32,10 +48,7 @@ pub fn decode_html(bytes: Vec<u8>, content_type: Option<&str>) -> (String, &'sta
     let declared = content_type
         .and_then(header_label)
         .and_then(|l| Encoding::for_label(l.as_bytes()))
-        .or_else(|| {
-            let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-            META_CHARSET.captures(head).and_then(|c| Encoding::for_label(c.get(1)?.as_bytes()))
-        })
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(SNIFF_BYTES)]))
         // A page cannot really be UTF-16 when its declaration was readable as ASCII (WHATWG).
         .map(|e| if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE { UTF_8 } else { e });
     if let Some(enc) = declared {
@@ -103,6 +116,9 @@ mod tests {
         assert_eq!(enc.name(), "GBK");
         let page = format!("<meta charset='GBK'>{TEXT}");
         assert_eq!(decode_html(encoded("gbk", &page), None).0, page);
+        // A declaration in a comment is no declaration.
+        let page = format!("<!--<meta charset=\"gb2312\">--><meta charset=\"utf-8\">{TEXT}");
+        assert_eq!(decode_html(page.clone().into_bytes(), None), (page, UTF_8));
     }
 
     #[test]
