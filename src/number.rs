@@ -193,16 +193,37 @@ const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂�
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *备 *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,6}}) *号?)?")).expect("ICP regex")
+    Regex::new(&format!(r"({P}) *ICP *备 *:? *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,6}}) *号?)?")).expect("ICP regex")
 });
 /// A public-security number at the start of the text. The search for one starts from each
 /// `安` followed by `备` (see [`find_psb_in_folded`]): a regex search over the whole text would try
 /// every `公` of 公司 in a footer.
 static PSB_AT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).expect("PSB regex"));
+    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *网 *安 *备 *:? *(\d(?: ?\d)*) *(号)?")).expect("PSB regex"));
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *证 *(\d(?: ?\d)*) *号?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
+    Regex::new(&format!(r"({P}) *ICP *证 *:? *(\d(?: ?\d)*) *号?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
 });
+
+/// The leading digit groups of a number's digits as matched. Groups run on across single spaces
+/// (`2024 0000 01号`), so a number that no 号 or suffix ends may have taken in a year or another
+/// number written after it (`京ICP备12345678 2024`): then only the longest run of leading groups
+/// with at most `max` digits is the number's.
+fn leading_groups(s: &str, terminated: bool, max: usize) -> &str {
+    if terminated || !s.contains(' ') {
+        return s;
+    }
+    let (mut kept, mut digits, mut at) = (None, 0, 0);
+    for group in s.split(' ') {
+        digits += group.chars().filter(char::is_ascii_digit).count();
+        if digits > max {
+            break;
+        }
+        at += group.len();
+        kept = Some(at);
+        at += 1;
+    }
+    kept.map_or(s, |k| &s[..k])
+}
 
 fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
@@ -217,14 +238,16 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
     ICP_RE
         .captures_iter(folded)
         .filter_map(|c| {
-            let digits = digits_of(c.get(2)?.as_str());
+            let number = c.get(2)?;
+            let kept = leading_groups(number.as_str(), c.get(3).is_some() || c.get(4).is_some(), 10);
+            let digits = digits_of(kept);
             if !(5..=12).contains(&digits.len()) {
                 return None;
             }
             let suffix = c.get(4).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|n| *n > 0);
             let m = c.get(0)?;
             // Trailing spaces matched after the number are not part of it.
-            let end = m.start() + m.as_str().trim_end().len();
+            let end = if kept.len() < number.as_str().len() { number.start() + kept.len() } else { m.start() + m.as_str().trim_end().len() };
             Some((m.start()..end, IcpNumber { province: first_char(c.get(1)?.as_str()), digits, suffix }))
         })
         .collect()
@@ -247,15 +270,20 @@ pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
         let Some(province) = before.chars().next_back() else { continue };
         let start = before.len() - province.len_utf8();
         let Some(c) = PSB_AT.captures(&folded[start..]) else { continue };
-        let (Some(m), Some(code)) = (c.get(0), c.get(2)) else { continue };
-        let code = digits_of(code.as_str());
-        if code.len() != 14 {
-            continue;
-        }
-        let end = start + m.as_str().trim_end().len();
+        let Some((range, code)) = psb_match(&c) else { continue };
+        let end = start + range.end;
         found.push((start..end, PsbNumber { province, code }));
     }
     found
+}
+
+/// The range (in the matched text) and code of a [`PSB_AT`]-shaped match: exactly 14 digits.
+fn psb_match(c: &regex::Captures<'_>) -> Option<(Range<usize>, String)> {
+    let (m, number) = (c.get(0)?, c.get(2)?);
+    let kept = leading_groups(number.as_str(), c.get(3).is_some(), 14);
+    let code = digits_of(kept);
+    let end = if kept.len() < number.as_str().len() { number.start() + kept.len() } else { m.start() + m.as_str().trim_end().len() };
+    (code.len() == 14).then(|| (m.start()..end, code))
 }
 
 /// Licence numbers in folded text.
@@ -441,23 +469,42 @@ mod tests {
         assert!(find_psb_numbers("京公网安备110108号").is_empty());
     }
 
+    #[test]
+    fn a_number_without_its_hao_does_not_take_in_what_follows() {
+        // A year or another number after a number that no 号 ends is not part of it.
+        let n = &find_icp_numbers("京ICP备12345678 2024 ©某某")[0];
+        assert_eq!(n.digits, "12345678");
+        assert_eq!(find_icp_in_folded(&fold("京ICP备12345678 2024 ©"))[0].0, 0.."京ICP备12345678".len());
+        assert_eq!(find_psb_numbers("京公网安备11010802020134 2024")[0].code, "11010802020134");
+        // Spaced digits are still one number: ended by 号, or within ten digits.
+        assert_eq!(find_icp_numbers("粤ICP备 2024 0000 02号")[0].digits, "2024000002");
+        assert_eq!(find_icp_numbers("粤ICP备 2024 0000 02")[0].digits, "2024000002");
+        assert_eq!(find_psb_numbers("京公网安备 1101 0802 0201 34")[0].code, "11010802020134");
+    }
+
+    #[test]
+    fn a_colon_may_follow_bei() {
+        assert_eq!(find_icp_numbers("京ICP备：12345678号-1")[0].digits, "12345678");
+        assert_eq!(find_icp_numbers("京ICP备: 12345678号")[0].digits, "12345678");
+        assert_eq!(find_psb_numbers("京公网安备：11010802020134号")[0].code, "11010802020134");
+    }
+
     /// The search from each 安备 finds what one regex search over the whole text finds.
     #[test]
     fn psb_search_agrees_with_a_whole_text_regex() {
-        let whole = Regex::new(&format!(r"({P}) *公 *网 *安 *备 *(\d(?: ?\d)*) *号?")).unwrap();
+        let whole = Regex::new(&format!(r"({P}) *公 *网 *安 *备 *:? *(\d(?: ?\d)*) *(号)?")).unwrap();
         let oracle = |t: &str| -> Vec<(Range<usize>, PsbNumber)> {
             whole
                 .captures_iter(t)
                 .filter_map(|c| {
-                    let code = digits_of(c.get(2)?.as_str());
-                    let (m, province) = (c.get(0)?, first_char(c.get(1)?.as_str()));
-                    (code.len() == 14).then(|| (m.start()..m.start() + m.as_str().trim_end().len(), PsbNumber { province, code }))
+                    let (range, code) = psb_match(&c)?;
+                    Some((range, PsbNumber { province: first_char(c.get(1)?.as_str()), code }))
                 })
                 .collect()
         };
         // Numbers as footers write them, spaced at random, with parts dropped or swapped for
         // look-alikes, among text that holds the same characters.
-        let parts = ["京", "公", "网", "安", "备", "11010802", "020134", "号"];
+        let parts = ["京", "公", "网", "安", "备", ":", "11010802", "020134", "号", "2024"];
         let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "号", " "];
         let mut rng = fastrand::Rng::with_seed(11);
         let mut hits = 0;
