@@ -84,7 +84,7 @@ pub struct PageReport {
     pub psb_numbers: Vec<PsbMention>,
     pub license_numbers: Vec<LicenseMention>,
     pub findings: Vec<Finding>,
-    /// The page nested elements deeper than [`MAX_DEPTH`] and was cut there before parsing.
+    /// The page was cut before parsing where its tree would outgrow the bounds of [`limit_nesting`] (nesting deeper than [`MAX_DEPTH`], or formatting elements left open).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cut_at_depth: bool,
 }
