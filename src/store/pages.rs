@@ -41,47 +41,44 @@ impl Store {
                 binds.len()
             ));
         }
-
-        let count_sql = format!("SELECT COUNT(*) FROM filings WHERE {filter}");
-        let mut count = sqlx::query(&count_sql);
-        for b in &binds {
-            count = count.bind(b.clone());
-        }
-        let total: i64 = count.fetch_one(&self.pool).await.context("counting filings")?.get(0);
-
-        let n = binds.len();
-        let page_sql = format!(
-            "SELECT {} FROM filings WHERE {filter} ORDER BY site_number LIMIT ${} OFFSET ${}",
-            Self::FILING_COLUMNS,
-            n + 1,
-            n + 2
-        );
-        let mut page = sqlx::query(&page_sql);
-        for b in &binds {
-            page = page.bind(b.clone());
-        }
-        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await.context("listing filings")?;
-        let items = rows.iter().map(filing_from_row).collect::<Result<_>>()?;
-        Ok(Page { total, items })
+        let from = format!("filings WHERE {filter}");
+        self.page_of(&from, Self::FILING_COLUMNS, "site_number", &binds, limit, offset, filing_from_row).await.context("listing filings")
     }
 
     /// Tickets matching the filter, by id: `limit` of them from `offset`, and the number matching.
     pub async fn tickets_page(&self, f: &TicketFilter, limit: i64, offset: i64) -> Result<Page<Ticket>> {
         let (filter, binds) = ticket_filter_sql(f);
-        let count_sql = format!("SELECT COUNT(*) FROM tickets{filter}");
+        let from = format!("tickets{filter}");
+        self.page_of(&from, TICKET_COLUMNS, "id", &binds, limit, offset, ticket_from_row).await.context("listing tickets")
+    }
+
+    /// `COUNT(*)` and one page of `SELECT columns FROM from ORDER BY order`, where `from` is a
+    /// table with its `WHERE` clause using `$1…` for `binds`; each row read with `row`.
+    #[allow(clippy::too_many_arguments)]
+    async fn page_of<T>(
+        &self,
+        from: &str,
+        columns: &str,
+        order: &str,
+        binds: &[String],
+        limit: i64,
+        offset: i64,
+        row: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Page<T>> {
+        let count_sql = format!("SELECT COUNT(*) FROM {from}");
         let mut count = sqlx::query(&count_sql);
-        for b in &binds {
+        for b in binds {
             count = count.bind(b.clone());
         }
-        let total: i64 = count.fetch_one(&self.pool).await.context("counting tickets")?.get(0);
+        let total: i64 = count.fetch_one(&self.pool).await.context("counting")?.get(0);
         let n = binds.len();
-        let page_sql = format!("SELECT {TICKET_COLUMNS} FROM tickets{filter} ORDER BY id LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let page_sql = format!("SELECT {columns} FROM {from} ORDER BY {order} LIMIT ${} OFFSET ${}", n + 1, n + 2);
         let mut page = sqlx::query(&page_sql);
         for b in binds {
-            page = page.bind(b);
+            page = page.bind(b.clone());
         }
-        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await.context("listing tickets")?;
-        let items = rows.iter().map(ticket_from_row).collect::<Result<_>>()?;
+        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(row).collect::<Result<_>>()?;
         Ok(Page { total, items })
     }
 
