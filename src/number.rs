@@ -225,6 +225,14 @@ fn leading_groups(s: &str, terminated: bool, max: usize) -> &str {
     kept.map_or(s, |k| &s[..k])
 }
 
+/// The number's digits as kept by [`leading_groups`], and where the match ends: after the last
+/// kept group when groups were dropped, else at the match's end less trailing spaces.
+fn kept_number<'t>(whole: regex::Match<'t>, number: regex::Match<'t>, terminated: bool, max: usize) -> (&'t str, usize) {
+    let kept = leading_groups(number.as_str(), terminated, max);
+    let end = if kept.len() < number.as_str().len() { number.start() + kept.len() } else { whole.start() + whole.as_str().trim_end().len() };
+    (kept, end)
+}
+
 fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
@@ -238,16 +246,13 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
     ICP_RE
         .captures_iter(folded)
         .filter_map(|c| {
-            let number = c.get(2)?;
-            let kept = leading_groups(number.as_str(), c.get(3).is_some() || c.get(4).is_some(), 10);
+            let m = c.get(0)?;
+            let (kept, end) = kept_number(m, c.get(2)?, c.get(3).is_some() || c.get(4).is_some(), 10);
             let digits = digits_of(kept);
             if !(5..=12).contains(&digits.len()) {
                 return None;
             }
             let suffix = c.get(4).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|n| *n > 0);
-            let m = c.get(0)?;
-            // Trailing spaces matched after the number are not part of it.
-            let end = if kept.len() < number.as_str().len() { number.start() + kept.len() } else { m.start() + m.as_str().trim_end().len() };
             Some((m.start()..end, IcpNumber { province: first_char(c.get(1)?.as_str()), digits, suffix }))
         })
         .collect()
@@ -279,10 +284,9 @@ pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
 
 /// The range (in the matched text) and code of a [`PSB_AT`]-shaped match: exactly 14 digits.
 fn psb_match(c: &regex::Captures<'_>) -> Option<(Range<usize>, String)> {
-    let (m, number) = (c.get(0)?, c.get(2)?);
-    let kept = leading_groups(number.as_str(), c.get(3).is_some(), 14);
+    let m = c.get(0)?;
+    let (kept, end) = kept_number(m, c.get(2)?, c.get(3).is_some(), 14);
     let code = digits_of(kept);
-    let end = if kept.len() < number.as_str().len() { number.start() + kept.len() } else { m.start() + m.as_str().trim_end().len() };
     (code.len() == 14).then(|| (m.start()..end, code))
 }
 

@@ -131,8 +131,6 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
     let b = html.as_bytes();
     // The counted open elements, by name as written.
     let mut open: Vec<&[u8]> = Vec::new();
-    // svg and math elements among them: inside those, `/>` closes an element.
-    let mut foreign = 0usize;
     // Formatting elements not closed by their own end tag, (name, attributes) as written: the
     // parser's list of active formatting elements, which keeps at most three identical ones.
     let mut formatting: Vec<(&[u8], &[u8])> = Vec::new();
@@ -169,7 +167,6 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
             if let Some(pos) = open.iter().rposition(|o| o.eq_ignore_ascii_case(b"p")) {
                 if !open[pos + 1..].iter().any(|o| P_SCOPE_BOUNDS.iter().any(|s| o.eq_ignore_ascii_case(s.as_bytes()))) {
                     open.truncate(pos);
-                    foreign = open.iter().filter(|o| is_foreign(o)).count();
                 }
             }
         }
@@ -178,7 +175,6 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
             if let Some(pos) = open.iter().rposition(|o| o.eq_ignore_ascii_case(name)) {
                 if !is_formatting(name) || open[pos + 1..].iter().all(|o| is_formatting(o)) {
                     open.truncate(pos);
-                    foreign = open.iter().filter(|o| is_foreign(o)).count();
                 }
             }
             if is_formatting(name) {
@@ -186,9 +182,9 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> (&str, bool) {
                     formatting.remove(pos);
                 }
             }
-        } else if !(self_closing && foreign > 0) {
+        } else if !(self_closing && open.iter().any(|o| is_foreign(o))) {
+            // Inside svg or math, `/>` closes an element; in HTML it is ignored.
             open.push(name);
-            foreign += is_foreign(name) as usize;
             if open.len() > max_depth {
                 return (&html[..at], true);
             }
