@@ -80,7 +80,7 @@ pub fn parse_file(path: &Path) -> Result<Parsed> {
 /// China save CSV as GBK unless told otherwise.
 const NOT_UTF8: &str = "is not UTF-8 (a GBK file? save it as \"CSV UTF-8\")";
 
-fn utf8<'a>(field: &'a [u8], what: &str) -> std::result::Result<&'a str, String> {
+fn utf8<'a>(field: &'a [u8], what: std::fmt::Arguments<'_>) -> std::result::Result<&'a str, String> {
     std::str::from_utf8(field).map_err(|e| format!("{what} {NOT_UTF8}: bad byte at offset {}", e.valid_up_to()))
 }
 
@@ -101,7 +101,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
         .byte_headers()
         .context("reading the header row")?
         .iter()
-        .map(|h| utf8(h, "the header").map(|h| h.trim().to_string()))
+        .map(|h| utf8(h, format_args!("the header")).map(|h| h.trim().to_string()))
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
     for required in ["site_number", "site_name", "domains"] {
@@ -143,7 +143,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
         let row = (|| -> std::result::Result<RawRow, String> {
             let get = |name: &str| -> std::result::Result<Option<String>, String> {
                 match headers.iter().position(|h| h == name).and_then(|i| rec.get(i)) {
-                    Some(f) => utf8(f, &format!("column {name}")).map(|v| Some(v.to_string())),
+                    Some(f) => utf8(f, format_args!("column {name}")).map(|v| Some(v.to_string())),
                     None => Ok(None),
                 }
             };
@@ -174,7 +174,7 @@ pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
     let mut out = Collector::default();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = i as u64 + 1;
-        let line = match utf8(line, "the line") {
+        let line = match utf8(line, format_args!("the line")) {
             Ok(l) => l.trim().trim_start_matches('\u{feff}'),
             Err(reason) => {
                 out.reject(line_no, reason);
