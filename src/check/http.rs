@@ -538,4 +538,24 @@ mod tests {
         assert_eq!(page.html, format!("echo.example.cn:{port}"));
         assert_eq!(page.final_url, "http://echo.example.cn/");
     }
+
+    #[test]
+    fn our_own_socket_refusing_the_connect_is_a_local_failure() {
+        // connect(2) failing with these says our host refused (our firewall, our sandbox, no
+        // IPv6 stack here), not the customer's server.
+        for errno in [libc::EPERM, libc::EACCES, libc::EAFNOSUPPORT] {
+            let e = std::io::Error::from_raw_os_error(errno);
+            assert!(is_local_failure(&e), "{e} is ours");
+        }
+        // Still ours, as before: no route out, no free sockets.
+        for errno in [libc::ENETUNREACH, libc::EADDRNOTAVAIL, libc::ENFILE, libc::EMFILE, libc::ENOBUFS] {
+            let e = std::io::Error::from_raw_os_error(errno);
+            assert!(is_local_failure(&e), "{e} is ours");
+        }
+        // What the customer's server does is no local failure.
+        for errno in [libc::ECONNREFUSED, libc::ECONNRESET, libc::ETIMEDOUT] {
+            let e = std::io::Error::from_raw_os_error(errno);
+            assert!(!is_local_failure(&e), "{e} is not ours");
+        }
+    }
 }
