@@ -424,6 +424,19 @@ impl Scanner {
 /// slot for hours (every try may take `http.timeout_ms`, twice).
 const MAX_FETCH_ADDRESSES: usize = 8;
 
+/// Runs `check`, the check of `target`, in a task of its own. A panic is our bug, not the
+/// customer's: that check is inconclusive and the scan goes on.
+async fn check_in_own_task(target: &Target, check: impl std::future::Future<Output = DomainCheck> + Send + 'static) -> Result<DomainCheck> {
+    match tokio::spawn(check).await {
+        Ok(check) => Ok(check),
+        Err(e) if e.is_panic() => {
+            tracing::error!(domain = %target.domain, "the check panicked: recorded as inconclusive");
+            Ok(DomainCheck::internal_error(target, "the check panicked"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Counts of a finished run.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct RunSummary {
@@ -502,20 +515,11 @@ pub async fn run(
             let scanner = scanner.clone();
             async move {
                 let t = t?;
-                let task = tokio::spawn({
+                let check = {
                     let t = t.clone();
                     async move { scanner.check(&t, probes).await }
-                });
-                // A panic is our bug, not the customer's: that check is inconclusive and the
-                // scan goes on.
-                match task.await {
-                    Ok(check) => anyhow::Ok(check),
-                    Err(e) if e.is_panic() => {
-                        tracing::error!(domain = %t.domain, "the check panicked: recorded as inconclusive");
-                        Ok(DomainCheck::internal_error(&t, "the check panicked"))
-                    }
-                    Err(e) => Err(e.into()),
-                }
+                };
+                check_in_own_task(&t, check).await
             }
         })
         .buffer_unordered(concurrency);
@@ -553,4 +557,48 @@ pub async fn run(
         .await?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        let filing = Filing {
+            site_number: "京ICP备2024000001号-1".into(),
+            subject_number: "京ICP备2024000001号".into(),
+            site_name: "甲站".into(),
+            subject_name: None,
+            subject_nature: None,
+            domains: vec!["a.example.cn".into()],
+            filed_ips: vec![],
+            psb_number: None,
+            status: FilingStatus::Active,
+            province: None,
+            homepage: None,
+        };
+        Target { filing: Arc::new(filing), domain: "a.example.cn".into() }
+    }
+
+    #[tokio::test]
+    async fn a_check_that_panics_is_inconclusive_and_no_finding() {
+        let t = target();
+        let check = check_in_own_task(&t, async { panic!("a bug in a probe") }).await.expect("a panic is no error of the scan");
+        assert!(check.inconclusive);
+        assert_eq!((check.site_number.as_str(), check.domain.as_str()), ("京ICP备2024000001号-1", "a.example.cn"));
+        assert_eq!(check.findings.len(), 1, "{:?}", check.findings);
+        assert_eq!(check.findings[0].code, Code::ScanInconclusive);
+        assert_eq!(check.findings[0].detail, "internal error: the check panicked");
+        assert_eq!(check.codes(), "", "no customer finding");
+    }
+
+    #[tokio::test]
+    async fn a_check_that_does_not_panic_is_passed_through() {
+        let t = target();
+        let answer = DnsAnswer::NoAddress { cnames: vec![], nxdomain: true };
+        let check = check_in_own_task(&t, std::future::ready(DomainCheck::new(&t, answer))).await.unwrap();
+        assert!(!check.inconclusive);
+        assert!(check.findings.is_empty());
+        assert!(matches!(check.dns, DnsAnswer::NoAddress { nxdomain: true, .. }));
+    }
 }
