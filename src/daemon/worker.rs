@@ -407,3 +407,189 @@ async fn renew(shared: Arc<Shared>, held: Held, lease: chrono::Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::daemon::Live;
+    use crate::filing::FilingStatus;
+    use crate::store::queue::{Enqueued, QueuedTarget, RunSpec};
+    use crate::store::tickets::TicketFilter;
+    use crate::store::Store;
+    use sqlx::Row;
+
+    /// `demo.example.cn` sites of the demo world: one the demo serves a compliant page for, one
+    /// whose address nobody listens on (`http.unreachable`), one more on the first one's address.
+    const SHOP: (&str, &str, &str) = ("京ICP备2024012345号-2", "示例商城", "shop.demo.example.cn");
+    const DOWN: (&str, &str, &str) = ("京ICP备2024012345号-12", "示例活动", "down.demo.example.cn");
+    const NEWS: (&str, &str, &str) = ("京ICP备2024012345号-7", "示例新闻", "news.demo.example.cn");
+
+    fn filing((site, name, domain): (&str, &str, &str)) -> Filing {
+        Filing {
+            site_number: site.into(),
+            subject_number: site.rsplit_once('-').unwrap().0.into(),
+            site_name: name.into(),
+            subject_name: None,
+            subject_nature: None,
+            domains: vec![domain.into()],
+            filed_ips: vec![],
+            psb_number: None,
+            status: FilingStatus::Active,
+            province: None,
+            homepage: None,
+        }
+    }
+
+    /// The two databases the workers run on: SQLite in memory, and a new PostgreSQL database.
+    async fn database_urls() -> [String; 2] {
+        ["sqlite::memory:".to_string(), crate::store::testing::fresh_pg_database().await]
+    }
+
+    /// A daemon's shared state over the database at `url`, checking the demo world with the given
+    /// `[scan]` lines; one check is enough to open a ticket.
+    async fn shared(dir: &std::path::Path, world: &crate::demo::World, url: &str, scan: &str) -> Arc<Shared> {
+        std::fs::write(dir.join("inventory.csv"), "cidr,region,in_region,label\n127.10.0.0/16,cn-beijing,true,华北演示\n").unwrap();
+        let text = format!(
+            "[database]\nurl = \"{url}\"\n[provider]\nname = \"演示云\"\ninventory = \"inventory.csv\"\n\
+             [dns]\nnameservers = [\"{}\"]\ntimeout_ms = 500\nattempts = 1\n\
+             [http]\nport = {port}\nhttps_port = {port}\ntimeout_ms = 2000\nallow_private_targets = [\"127.0.0.0/8\"]\n\
+             [scan]\n{scan}\n[tickets]\nconfirm_scans = 1\nconfirm_hours = 0\n",
+            world.dns,
+            port = world.port
+        );
+        let path = dir.join("beiand.toml");
+        std::fs::write(&path, text).unwrap();
+        let config = Config::load(&path).unwrap();
+        let connections = if url.starts_with("sqlite") { 1 } else { 4 };
+        let store = Store::open(url, connections).await.unwrap();
+        Arc::new(Shared::new(store, Live::build(config).unwrap()))
+    }
+
+    /// Queues a run of `sites`, all due since two hours ago, the first one first.
+    async fn queue(store: &Store, sites: &[(&str, &str, &str)]) -> i64 {
+        let since = clock::now() - chrono::Duration::hours(2);
+        store.upsert_filings(&sites.iter().map(|s| filing(*s)).collect::<Vec<_>>(), since).await.unwrap();
+        let targets: Vec<QueuedTarget> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, (site, _, domain))| QueuedTarget {
+                site_number: site.to_string(),
+                domain: domain.to_string(),
+                not_before: since + chrono::Duration::seconds(i as i64),
+            })
+            .collect();
+        let spec = RunSpec { profile: "nightly".into(), probes: "dns,http,page".into(), slot: since };
+        match store.enqueue_run(&spec, &targets, since, true).await.unwrap() {
+            Enqueued::Created(id) => id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The queue rows of a run: (domain, state, attempts, not_before).
+    async fn queue_rows(store: &Store, run: i64) -> Vec<(String, String, i64, String)> {
+        sqlx::query("SELECT domain, state, attempts, not_before FROM run_targets WHERE run_id = $1 ORDER BY id")
+            .bind(run)
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+
+    /// Polls `done` every 100 ms for up to 30 s.
+    async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !done().await {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_domain_whose_checks_took_the_process_down_three_times_is_recorded_as_inconclusive() {
+        let world = crate::demo::World::start().await.unwrap();
+        for url in database_urls().await {
+            let dir = tempfile::tempdir().unwrap();
+            let shared = shared(dir.path(), &world, &url, "per_address_rate = 0").await;
+            let store = &shared.store;
+            let run = queue(store, &[DOWN, SHOP]).await;
+            // Three earlier processes died with DOWN in hand, two with SHOP: they claimed, never
+            // completed nor handed back, and their leases ran out.
+            let lease = chrono::Duration::seconds(30);
+            for (dead, (claims, minutes_ago)) in [(2, 60), (2, 50), (1, 40)].into_iter().enumerate() {
+                let at = clock::now() - chrono::Duration::minutes(minutes_ago);
+                let claimed = store.claim_targets(&format!("dead-{dead}"), claims, lease, at).await.unwrap();
+                assert_eq!(claimed.len(), claims, "{url}");
+            }
+            assert_eq!(queue_rows(store, run).await.iter().map(|r| r.2).collect::<Vec<_>>(), [MAX_ATTEMPTS, MAX_ATTEMPTS - 1], "{url}");
+
+            let (stop, stopped) = watch::channel(false);
+            let workers = tokio::spawn(super::run(shared.clone(), stopped));
+            wait_until("the run to finish", || async { store.run(run).await.unwrap().unwrap().state != "running" }).await;
+            stop.send(true).unwrap();
+            workers.await.unwrap().unwrap();
+            assert!(shared.finish_tracked(Duration::from_secs(20)).await, "the run applied to the tickets");
+
+            // DOWN is not checked again: its result is our internal error, no finding of the
+            // customer's. SHOP, claimed for the third time only, is checked as usual.
+            let results: Vec<serde_json::Value> =
+                store.run_evidence(run).await.unwrap().iter().map(|e| serde_json::from_str(e).unwrap()).collect();
+            assert_eq!(results.len(), 2, "{url}: {results:?}");
+            let (down, shop) = (&results[0], &results[1]);
+            assert_eq!(down["domain"], DOWN.2);
+            assert_eq!(down["inconclusive"], true, "{url}: {down}");
+            assert_eq!(
+                down["findings"],
+                serde_json::json!([{"code": "scan.inconclusive", "detail": format!("internal error: the check failed {MAX_ATTEMPTS} times")}]),
+                "{url}"
+            );
+            assert_eq!(shop["domain"], SHOP.2);
+            assert_eq!((shop["inconclusive"].clone(), shop["http_status"].clone()), (false.into(), 200.into()), "{url}: {shop}");
+            let row = sqlx::query("SELECT codes FROM results WHERE run_id = $1 AND domain = $2")
+                .bind(run)
+                .bind(DOWN.2)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(row.get::<String, _>(0), "", "{url}: no customer finding is stored");
+            let finished = store.run(run).await.unwrap().unwrap();
+            assert_eq!((finished.checked, finished.inconclusive, finished.with_findings), (2, 1, 0), "{url}");
+            let filter = TicketFilter { site_number: Some(DOWN.0.into()), ..Default::default() };
+            assert!(store.tickets(&filter).await.unwrap().is_empty(), "{url}: no ticket for our failure");
+            assert_eq!(store.ticket_runs(10).await.unwrap().len(), 1, "{url}: the run was applied");
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_deferred_by_the_rate_limit_does_not_count_as_an_attempt() {
+        let world = crate::demo::World::start().await.unwrap();
+        for url in database_urls().await {
+            let dir = tempfile::tempdir().unwrap();
+            // One fetch per 100 s per address: of two domains on one address, one is fetched
+            // and the other goes back to the queue, due in about 100 s.
+            let shared = shared(dir.path(), &world, &url, "per_address_rate = 0.01\nper_address_burst = 1").await;
+            let store = &shared.store;
+            let run = queue(store, &[SHOP, NEWS]).await;
+
+            let (stop, stopped) = watch::channel(false);
+            let workers = tokio::spawn(super::run(shared.clone(), stopped));
+            let deferred = |rows: &[(String, String, i64, String)]| {
+                let later = clock::stamp(clock::now() + chrono::Duration::seconds(60));
+                rows.iter().any(|r| r.1 == "done") && rows.iter().any(|r| r.1 == "pending" && r.3 > later)
+            };
+            wait_until("one done and one deferred", || async { deferred(&queue_rows(store, run).await) }).await;
+            stop.send(true).unwrap();
+            workers.await.unwrap().unwrap();
+
+            let rows = queue_rows(store, run).await;
+            let states: Vec<(&str, i64)> = rows.iter().map(|r| (r.1.as_str(), r.2)).collect();
+            assert!(states.contains(&("done", 1)), "{url}: {rows:?}");
+            assert!(states.contains(&("pending", 0)), "{url}: the deferral gave its attempt back: {rows:?}");
+            assert_eq!(store.run(run).await.unwrap().unwrap().state, "running", "{url}");
+            store.close().await;
+        }
+    }
+}
