@@ -300,15 +300,24 @@ async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
                 metrics::counter!("beiand_runs_skipped_total", "profile" => p.name.clone()).increment(1);
                 warn!(profile = %p.name, "skipping {}: its previous run {id} is still going", p.name);
             }
-            Err(e) if clock::now() < at + ENQUEUE_WINDOW => {
-                warn!(profile = %p.name, "cannot queue a run of {} (try {attempt}): {e:#}", p.name);
-                tokio::time::sleep(Duration::from_secs(1 << attempt.min(6)).min(ENQUEUE_PAUSE_MAX)).await;
-                continue;
-            }
-            Err(e) => error!(profile = %p.name, "giving up queueing the run of {} for {}: {e:#}", p.name, clock::stamp(at)),
+            Err(e) => match retry_pause(at, clock::now(), attempt) {
+                Some(pause) => {
+                    warn!(profile = %p.name, "cannot queue a run of {} (try {attempt}): {e:#}", p.name);
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                None => error!(profile = %p.name, "giving up queueing the run of {} for {}: {e:#}", p.name, clock::stamp(at)),
+            },
         }
         return;
     }
+}
+
+/// After try `attempt` to queue the firing for instant `at` failed at `now`: the pause before the
+/// next try (doubling, at most [`ENQUEUE_PAUSE_MAX`]), or `None` when [`ENQUEUE_WINDOW`] after
+/// the instant has passed and the firing is given up.
+fn retry_pause(at: DateTime<Utc>, now: DateTime<Utc>, attempt: u32) -> Option<Duration> {
+    (now < at + ENQUEUE_WINDOW).then(|| Duration::from_secs(1 << attempt.min(6)).min(ENQUEUE_PAUSE_MAX))
 }
 
 /// Watchdog pings and status lines, on their own so that no long database work delays them.
@@ -374,4 +383,63 @@ async fn status_line(shared: &Shared) -> String {
         line.push_str(e);
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        clock::parse_stamp("2026-10-09T02:00:00.000Z").unwrap()
+    }
+
+    #[test]
+    fn a_firing_is_retried_with_growing_pauses_until_the_window_after_its_instant() {
+        let s = Duration::from_secs;
+        let pauses: Vec<Option<Duration>> = (1..=8).map(|attempt| retry_pause(t0(), t0(), attempt)).collect();
+        assert_eq!(pauses, [2, 4, 8, 16, 32, 60, 60, 60].map(|n| Some(s(n))));
+        // However many tries failed: still tried just before the window ends, given up at its end.
+        let end = t0() + ENQUEUE_WINDOW;
+        assert_eq!(retry_pause(t0(), end - chrono::Duration::milliseconds(1), 1000), Some(ENQUEUE_PAUSE_MAX));
+        assert_eq!(retry_pause(t0(), end, 1), None);
+    }
+
+    #[test]
+    fn a_database_down_for_the_whole_window_gets_a_try_a_minute_until_it_ends() {
+        // Tries that fail at once: the time of each is the sum of the pauses before it.
+        let mut tried = vec![t0()];
+        while let Some(pause) = retry_pause(t0(), *tried.last().unwrap(), tried.len() as u32) {
+            tried.push(*tried.last().unwrap() + chrono::Duration::from_std(pause).unwrap());
+        }
+        let end = t0() + ENQUEUE_WINDOW;
+        let last = *tried.last().unwrap();
+        assert!(last >= end && last - chrono::Duration::from_std(ENQUEUE_PAUSE_MAX).unwrap() < end, "the last try at {last}");
+        assert_eq!(tried.len(), 15, "after 2, 4, 8, 16 and 32 s, a try a minute: {tried:?}");
+    }
+
+    /// The daemon's shared state over a database that fails every query, with one schedule.
+    async fn shared_on_a_failing_database(dir: &Path) -> (Shared, crate::config::Schedule) {
+        std::fs::write(dir.join("inventory.csv"), "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n").unwrap();
+        let text = "[database]\nurl = \"sqlite::memory:\"\n[provider]\nname = \"示例云\"\ninventory = \"inventory.csv\"\n\
+                    [dns]\nnameservers = [\"127.0.0.1:9\"]\n\
+                    [[schedule]]\nname = \"nightly\"\ncron = \"0 0 2 * * *\"\nselect = \"active\"\n";
+        std::fs::write(dir.join("beiand.toml"), text).unwrap();
+        let config = Config::load(&dir.join("beiand.toml")).unwrap();
+        let store = Store::open(&config.database.url, 1).await.unwrap();
+        store.close().await;
+        let schedule = config.schedule[0].clone();
+        (Shared::new(store, Live::build(config).unwrap()), schedule)
+    }
+
+    #[tokio::test]
+    async fn a_firing_the_database_cannot_take_is_retried_within_its_window_and_given_up_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let (shared, nightly) = shared_on_a_failing_database(dir.path()).await;
+        // Within the window: the first try failed, the next one is two seconds away.
+        let recent = clock::now() - ENQUEUE_WINDOW + chrono::Duration::minutes(1);
+        assert!(tokio::time::timeout(Duration::from_secs(1), fire(&shared, &nightly, recent)).await.is_err(), "still trying");
+        // Past it: given up at the first failure, without a pause.
+        let late = clock::now() - ENQUEUE_WINDOW - chrono::Duration::seconds(1);
+        tokio::time::timeout(Duration::from_secs(1), fire(&shared, &nightly, late)).await.expect("given up at once");
+    }
 }
