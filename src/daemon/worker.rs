@@ -446,17 +446,20 @@ mod tests {
         ["sqlite::memory:".to_string(), crate::store::testing::fresh_pg_database().await]
     }
 
-    /// A daemon's shared state over the database at `url`, checking the demo world with the given
-    /// `[scan]` lines; one check is enough to open a ticket.
-    async fn shared(dir: &std::path::Path, world: &crate::demo::World, url: &str, scan: &str) -> Arc<Shared> {
+    /// The `[dns]` lines that resolve the demo world's names.
+    fn demo_dns(world: &crate::demo::World) -> String {
+        format!("nameservers = [\"{}\"]\ntimeout_ms = 500\nattempts = 1", world.dns)
+    }
+
+    /// A daemon's shared state over the database at `url`, with the given `[dns]` and `[scan]`
+    /// lines, fetching homepages from `web_port`; one check is enough to open a ticket.
+    async fn shared(dir: &std::path::Path, url: &str, dns: &str, web_port: u16, scan: &str) -> Arc<Shared> {
         std::fs::write(dir.join("inventory.csv"), "cidr,region,in_region,label\n127.10.0.0/16,cn-beijing,true,华北演示\n").unwrap();
         let text = format!(
             "[database]\nurl = \"{url}\"\n[provider]\nname = \"演示云\"\ninventory = \"inventory.csv\"\n\
-             [dns]\nnameservers = [\"{}\"]\ntimeout_ms = 500\nattempts = 1\n\
-             [http]\nport = {port}\nhttps_port = {port}\ntimeout_ms = 2000\nallow_private_targets = [\"127.0.0.0/8\"]\n\
-             [scan]\n{scan}\n[tickets]\nconfirm_scans = 1\nconfirm_hours = 0\n",
-            world.dns,
-            port = world.port
+             [dns]\n{dns}\n\
+             [http]\nport = {web_port}\nhttps_port = {web_port}\ntimeout_ms = 2000\nallow_private_targets = [\"127.0.0.0/8\"]\n\
+             [scan]\n{scan}\n[tickets]\nconfirm_scans = 1\nconfirm_hours = 0\n"
         );
         let path = dir.join("beiand.toml");
         std::fs::write(&path, text).unwrap();
@@ -512,7 +515,7 @@ mod tests {
         let world = crate::demo::World::start().await.unwrap();
         for url in database_urls().await {
             let dir = tempfile::tempdir().unwrap();
-            let shared = shared(dir.path(), &world, &url, "per_address_rate = 0").await;
+            let shared = shared(dir.path(), &url, &demo_dns(&world), world.port, "per_address_rate = 0").await;
             let store = &shared.store;
             let run = queue(store, &[DOWN, SHOP]).await;
             // Three earlier processes died with DOWN in hand, two with SHOP: they claimed, never
@@ -570,7 +573,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             // One fetch per 100 s per address: of two domains on one address, one is fetched
             // and the other goes back to the queue, due in about 100 s.
-            let shared = shared(dir.path(), &world, &url, "per_address_rate = 0.01\nper_address_burst = 1").await;
+            let shared = shared(dir.path(), &url, &demo_dns(&world), world.port, "per_address_rate = 0.01\nper_address_burst = 1").await;
             let store = &shared.store;
             let run = queue(store, &[SHOP, NEWS]).await;
 
@@ -589,6 +592,30 @@ mod tests {
             assert!(states.contains(&("done", 1)), "{url}: {rows:?}");
             assert!(states.contains(&("pending", 0)), "{url}: the deferral gave its attempt back: {rows:?}");
             assert_eq!(store.run(run).await.unwrap().unwrap().state, "running", "{url}");
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_handed_back_at_shutdown_does_not_count_as_an_attempt() {
+        // A nameserver that never answers: the check waits for it until the workers stop, and
+        // with no drain time it is cut short and handed back.
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let dns = format!("nameservers = [\"{}\"]\ntimeout_ms = 60000\nattempts = 1", silent.local_addr().unwrap());
+        for url in database_urls().await {
+            let dir = tempfile::tempdir().unwrap();
+            let shared = shared(dir.path(), &url, &dns, 9, "drain_seconds = 0").await;
+            let store = &shared.store;
+            let run = queue(store, &[SHOP]).await;
+
+            let (stop, stopped) = watch::channel(false);
+            let workers = tokio::spawn(super::run(shared.clone(), stopped));
+            wait_until("the check to start", || async { queue_rows(store, run).await[0].1 == "leased" }).await;
+            stop.send(true).unwrap();
+            tokio::time::timeout(Duration::from_secs(10), workers).await.expect("stopped without waiting for the check").unwrap().unwrap();
+
+            let rows = queue_rows(store, run).await;
+            assert_eq!((rows[0].1.as_str(), rows[0].2), ("pending", 0), "{url}: handed back with its attempt: {rows:?}");
             store.close().await;
         }
     }
