@@ -6,7 +6,7 @@ mod world;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use world::{beiand, Serve, Site, World, ZONE};
+use world::{beiand, Https, Serve, Site, World, ZONE};
 
 const SUBJECT: &str = "京ICP备2024000001号";
 const PSB: &str = "京公网安备11010802020134号";
@@ -72,6 +72,9 @@ const CASES: &[Case] = &[
     Case { label: "throttled", n: 31, status: "正常", filed_ips: "", psb: false, expect: &["scan.inconclusive"] },
     Case { label: "lost", n: 32, status: "正常", filed_ips: "", psb: false, expect: &["scan.inconclusive"] },
     Case { label: "many", n: 33, status: "正常", filed_ips: "", psb: false, expect: &["http.unreachable"] },
+    Case { label: "tls-v1", n: 34, status: "正常", filed_ips: "", psb: true, expect: &[] },
+    Case { label: "refresh", n: 35, status: "正常", filed_ips: "", psb: true, expect: &[] },
+    Case { label: "utf8-location", n: 36, status: "正常", filed_ips: "", psb: true, expect: &[] },
 ];
 
 const RECORDS: &str = "\
@@ -108,6 +111,10 @@ forbidden IN A 127.10.0.1
 dereg-blocked IN A 127.10.0.1
 throttled IN A 127.10.0.1
 lost IN A 127.10.0.1
+tls-v1 IN A 127.10.0.1
+refresh IN A 127.10.0.1
+utf8-location IN A 127.10.0.1
+utf8-home IN A 127.10.0.1
 many IN A 127.10.0.90
 many IN A 127.10.0.91
 many IN A 127.10.0.92
@@ -131,7 +138,21 @@ fn sites() -> Vec<Site> {
         p("ok", good(1)),
         p("v6", good(2)),
         p("cname", good(3)),
-        Site { host: host("tls"), http: Serve::Redirect(format!("https://{}/", host("tls"))), https: Some(good(4)) },
+        Site { host: host("tls"), http: Serve::Redirect(format!("https://{}/", host("tls"))), https: Some(Https { page: good(4), v1_cert: false }) },
+        // A certificate rustls cannot parse is evidence too, and the page is still read.
+        Site { host: host("tls-v1"), http: Serve::Redirect(format!("https://{}/", host("tls-v1"))), https: Some(Https { page: good(34), v1_cert: true }) },
+        // A stub homepage whose meta refresh leads to the real one at once.
+        Site {
+            host: host("refresh"),
+            http: Serve::Files(vec![
+                ("index.html".into(), br#"<html><head><meta http-equiv="refresh" content="0; url=/cn/index.html"></head><body></body></html>"#.to_vec()),
+                ("cn/index.html".into(), good(35)),
+            ]),
+            https: None,
+        },
+        // nginx sends a Location written in UTF-8 as it is; browsers follow it.
+        Site { host: host("utf8-location"), http: Serve::Redirect(format!("http://{}/首页/", host("utf8-home"))), https: None },
+        Site { host: host("utf8-home"), http: Serve::Files(vec![("首页/index.html".into(), good(36))]), https: None },
         p("gbk", encoding_rs::GBK.encode(&gbk_page).0.into_owned()),
         p(
             "split",
@@ -234,6 +255,13 @@ fn every_finding_code_against_real_servers() {
     let tls = &results[&host("tls")];
     assert_eq!(tls["final_url"], format!("https://{}/", host("tls")));
     assert_eq!(tls["page"]["tls"]["valid"], false, "a self-signed certificate is evidence, and the page is still read");
+    let v1 = &results[&host("tls-v1")]["page"]["tls"];
+    assert_eq!(v1["valid"], false, "{v1}");
+    assert!(v1["error"].as_str().unwrap().contains("UnsupportedCertVersion"), "{v1}");
+    let refresh = &results[&host("refresh")];
+    assert_eq!(refresh["final_url"], format!("http://{}/cn/index.html", host("refresh")), "{refresh}");
+    assert_eq!(refresh["page"]["redirects"], serde_json::json!([format!("http://{}/", host("refresh"))]), "{refresh}");
+    assert_eq!(results[&host("utf8-location")]["final_url"], format!("http://{}/%E9%A6%96%E9%A1%B5/", host("utf8-home")));
     assert_eq!(results[&host("gbk")]["page"]["encoding"], "GBK");
     assert_eq!(results[&host("split")]["icp_numbers"][0]["text"], format!("{SUBJECT}-6"));
     let refused = &results[&host("torfc1918")]["http_failures"];

@@ -1,10 +1,11 @@
 //! HTTP probe: fetch a domain's homepage from one given address. Connections are pinned to
 //! addresses we resolved and classified ourselves (the system resolver is never used); redirects
 //! are followed by hand, each hop re-resolved through our nameservers and refused when it leads
-//! to a non-public address; body size, redirect count and time are bounded. An invalid
-//! certificate is recorded as evidence and the page is still read.
+//! to a non-public address; body size, redirect count and time are bounded. A stub whose meta
+//! refresh leads on at once ([`refresh`]) is followed like a redirect. An invalid certificate
+//! is recorded as evidence and the page is still read.
 
-use super::charset;
+use super::{charset, refresh};
 use super::dns::{DnsAnswer, DnsProbe};
 use crate::config;
 use crate::netclass::{AddressClass, Classifier};
@@ -156,18 +157,15 @@ impl HttpProbe {
             };
             let status = resp.status();
             if status.is_redirection() {
-                let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+                // Browsers take a Location written in raw UTF-8 (nginx sends `return 301 /首页/;`
+                // as it is); joining percent-encodes it.
+                let location = resp.headers().get(reqwest::header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
                 let Some(next) = location.and_then(|l| url.join(&l).ok()) else {
                     return Err(fail(&url, "status", Some(status.as_u16()), "redirect without a usable Location".into(), &redirects));
                 };
-                if !matches!(next.scheme(), "http" | "https") {
-                    return Err(fail(&url, "redirect_refused", Some(status.as_u16()), format!("redirect to {next}"), &redirects));
+                if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
+                    return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
-                redirects.push(url.to_string());
-                if redirects.len() > self.cfg.max_redirects {
-                    return Err(fail(&next, "redirects", Some(status.as_u16()), format!("more than {} redirects", self.cfg.max_redirects), &redirects));
-                }
-                url = next;
                 continue;
             }
             if matches!(status.as_u16(), 408 | 429) {
@@ -193,6 +191,13 @@ impl HttpProbe {
             };
             let bytes = body.len();
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
+            // A stub whose meta refresh leads on at once is a redirect (one to itself is not).
+            if let Some(next) = refresh::target(&html).and_then(|t| url.join(t).ok()).filter(|n| *n != url) {
+                if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
+                    return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
+                }
+                continue;
+            }
             let tls = (url.scheme() == "https").then(|| {
                 let error = tls_seen.lock().ok().and_then(|g| g.clone());
                 TlsEvidence { valid: error.is_none(), error }
@@ -211,6 +216,20 @@ impl HttpProbe {
                 html,
             });
         }
+    }
+
+    /// Takes a redirect from `url` to `next`: recorded in `redirects` and made the URL, unless
+    /// it leaves http(s) or goes past `http.max_redirects` (then the failure kind and detail,
+    /// to be told of `url`).
+    fn next_hop(&self, url: &mut Url, next: Url, redirects: &mut Vec<String>) -> Result<(), (&'static str, String)> {
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(("redirect_refused", format!("redirect to {next}")));
+        }
+        redirects.push(std::mem::replace(url, next).to_string());
+        if redirects.len() > self.cfg.max_redirects {
+            return Err(("redirects", format!("more than {} redirects", self.cfg.max_redirects)));
+        }
+        Ok(())
     }
 
     /// The address to connect to for `url`: the pinned one for the checked domain, else one we
@@ -365,6 +384,22 @@ struct RecordingVerifier {
     seen: Arc<Mutex<Option<String>>>,
 }
 
+impl RecordingVerifier {
+    /// Records a failed handshake-signature check and lets the handshake go on. webpki refuses
+    /// the signature of a certificate it cannot parse (an X.509 v1 certificate, as `openssl x509
+    /// -req` makes without extensions, or an RSA key under 2048 bits); the certificate was
+    /// accepted untrusted already, so its signature proves nothing more, and the page is read
+    /// with the certificate recorded as invalid.
+    fn record(&self, verdict: Result<HandshakeSignatureValid, rustls::Error>) -> HandshakeSignatureValid {
+        if let Err(e) = verdict {
+            if let Ok(mut g) = self.seen.lock() {
+                g.get_or_insert_with(|| e.to_string());
+            }
+        }
+        HandshakeSignatureValid::assertion()
+    }
+}
+
 impl ServerCertVerifier for RecordingVerifier {
     fn verify_server_cert(
         &self,
@@ -388,7 +423,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        Ok(self.record(self.inner.verify_tls12_signature(message, cert, dss)))
     }
 
     fn verify_tls13_signature(
@@ -397,7 +432,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        Ok(self.record(self.inner.verify_tls13_signature(message, cert, dss)))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -6,4 +6,5 @@ pub mod dns;
 pub mod http;
 pub mod ip;
 pub mod page;
+pub mod refresh;
 pub mod udp_pool;

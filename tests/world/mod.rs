@@ -20,15 +20,25 @@ pub const WEB_V4: [&str; 3] = ["127.10.0.1", "127.10.0.2", "127.10.0.6"];
 /// What one host name serves.
 pub enum Serve {
     Page(Vec<u8>),
+    /// Files by path under the site's root (`index.html` is its homepage).
+    Files(Vec<(String, Vec<u8>)>),
     Status(u16),
     Redirect(String),
+}
+
+/// A site's HTTPS side: its homepage, under a self-signed certificate.
+pub struct Https {
+    pub page: Vec<u8>,
+    /// An X.509 version 1 certificate (what `openssl x509 -req -signkey` makes without
+    /// extensions) instead of a version 3 one: rustls cannot parse it.
+    pub v1_cert: bool,
 }
 
 pub struct Site {
     pub host: String,
     pub http: Serve,
-    /// Served over HTTPS too (self-signed certificate).
-    pub https: Option<Vec<u8>>,
+    /// Served over HTTPS too.
+    pub https: Option<Https>,
 }
 
 pub struct World {
@@ -149,18 +159,14 @@ impl World {
 
     fn start_nginx(&mut self, sites: &[Site]) {
         let d = self.path().to_path_buf();
-        let cert = d.join("cert.pem");
-        let key = d.join("key.pem");
-        let status = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=e2e.example.cn", "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl");
-        assert!(status.success(), "openssl req failed");
+        let openssl = |args: &[&str]| {
+            let status = Command::new("openssl").args(args).current_dir(&d).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
+            assert!(status.success(), "openssl {args:?} failed");
+        };
+        let subj = "/CN=e2e.example.cn";
+        openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subj, "-keyout", "key.pem", "-out", "cert.pem"]);
+        openssl(&["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", "v1-key.pem", "-out", "v1.csr"]);
+        openssl(&["x509", "-req", "-in", "v1.csr", "-signkey", "v1-key.pem", "-days", "2", "-out", "v1-cert.pem"]);
         let mut servers = String::new();
         let listen = |port: u16, ssl: bool| -> String {
             let ssl = if ssl { " ssl" } else { "" };
@@ -176,21 +182,30 @@ impl World {
                     std::fs::write(root.join("index.html"), bytes).expect("page");
                     format!("    root {};\n    index index.html;\n", root.display())
                 }
+                Serve::Files(files) => {
+                    for (path, bytes) in files {
+                        let file = root.join(path);
+                        std::fs::create_dir_all(file.parent().expect("a file in the root")).expect("site folder");
+                        std::fs::write(file, bytes).expect("file");
+                    }
+                    format!("    root {};\n    index index.html;\n", root.display())
+                }
                 Serve::Status(code) => format!("    return {code};\n"),
                 Serve::Redirect(to) => format!("    return 301 {to};\n"),
             };
             let _ = write!(servers, "  server {{\n{}    server_name {};\n{body}  }}\n", listen(self.http_port, false), site.host);
-            if let Some(page) = &site.https {
+            if let Some(https) = &site.https {
                 let sroot = d.join("sites-tls").join(&site.host);
                 std::fs::create_dir_all(&sroot).expect("tls root");
-                std::fs::write(sroot.join("index.html"), page).expect("tls page");
+                std::fs::write(sroot.join("index.html"), &https.page).expect("tls page");
+                let (cert, key) = if https.v1_cert { ("v1-cert.pem", "v1-key.pem") } else { ("cert.pem", "key.pem") };
                 let _ = write!(
                     servers,
                     "  server {{\n{}    server_name {};\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {};\n    index index.html;\n  }}\n",
                     listen(self.https_port, true),
                     site.host,
-                    cert.display(),
-                    key.display(),
+                    d.join(cert).display(),
+                    d.join(key).display(),
                     sroot.display()
                 );
             }

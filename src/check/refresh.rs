@@ -1,0 +1,127 @@
+//! Meta refresh: a homepage that is only `<meta http-equiv="refresh" content="0; url=/cn/">`
+//! sends a browser on to the real homepage, as a redirect would. The HTTP probe follows it like
+//! one, so the stub is not judged as the site's homepage.
+//!
+//! Only the document's head is looked at (browsers honour the tag anywhere, but stubs put it
+//! there, and scanning a whole 40 KB page for it on every check is not free). A tag inside a
+//! comment or a `<noscript>` does not count: a browser running scripts ignores both.
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+/// How far into the page the head is looked for the tag.
+const HEAD_BYTES: usize = 32 * 1024;
+
+/// The longest delay that still makes the page a stub: a page that waits longer is meant to be
+/// read first, and is judged itself.
+pub const MAX_DELAY_SECONDS: u64 = 10;
+
+static REFRESH_TAG: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r#"(?i)<meta\s[^>]*http-equiv\s*=\s*["']?\s*refresh\b[^>]*>"#).expect("meta refresh regex"));
+static CONTENT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r#"(?i)\scontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).expect("meta content regex"));
+/// What hides a tag from a browser that runs scripts.
+static HIDDEN: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?is)<!--.*?(?:-->|\z)|<noscript\b.*?(?:</noscript|\z)").expect("hidden regex"));
+
+/// The URL (as written, to be joined with the page's) that the page's meta refresh leads to
+/// within [`MAX_DELAY_SECONDS`]; `None` when there is none, it waits longer, or it reloads the
+/// page itself (no URL).
+pub fn target(html: &str) -> Option<&str> {
+    let mut head = &html[..floor_char_boundary(html, HEAD_BYTES)];
+    if let Some(body) = find_ascii_ci(head, "<body") {
+        head = &head[..body];
+    }
+    let mut tags = REFRESH_TAG.find_iter(head).peekable();
+    tags.peek()?;
+    let hidden: Vec<_> = HIDDEN.find_iter(head).map(|h| h.range()).collect();
+    let tag = tags.find(|t| !hidden.iter().any(|h| h.contains(&t.start())))?;
+    let content = CONTENT.captures(tag.as_str())?;
+    let value = content.get(1).or(content.get(2)).or(content.get(3))?.as_str();
+    let (delay, url) = parse_content(value)?;
+    (delay <= MAX_DELAY_SECONDS).then_some(url)
+}
+
+/// Splits a refresh `content` value into its delay and URL, the way the HTML standard's
+/// declarative refresh reads it: `5`, `0; url=/x`, `0;URL='/x'`, `0, /x`. `None` without a URL.
+fn parse_content(value: &str) -> Option<(u64, &str)> {
+    let value = value.trim_start();
+    let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    // A fraction (`0.5`) is read and dropped, as browsers do.
+    let rest = value[digits..].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if digits == 0 && rest.len() == value.len() {
+        return None;
+    }
+    let delay = value[..digits].parse::<u64>().unwrap_or(u64::MAX);
+    let rest = rest.trim_start().trim_start_matches([';', ',']).trim_start();
+    let rest = match rest.get(..3) {
+        Some(u) if u.eq_ignore_ascii_case("url") && rest[3..].trim_start().starts_with('=') => rest[3..].trim_start()[1..].trim_start(),
+        _ => rest,
+    };
+    let url = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+        _ => rest,
+    }
+    .trim();
+    (!url.is_empty()).then_some((delay, url))
+}
+
+/// The byte offset of the first ASCII-case-insensitive occurrence of lower-case `needle`.
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (first, rest) = needle.as_bytes().split_first()?;
+    let b = hay.as_bytes();
+    memchr::memchr2_iter(*first, first.to_ascii_uppercase(), b)
+        .find(|&i| b.get(i + 1..i + needle.len()).is_some_and(|r| r.eq_ignore_ascii_case(rest)))
+}
+
+/// The largest char boundary of `s` at or before `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stub_homepages_lead_on() {
+        for (page, want) in [
+            (r#"<html><head><meta http-equiv="refresh" content="0; url=/cn/index.html"></head><body></body></html>"#, Some("/cn/index.html")),
+            (r#"<META HTTP-EQUIV="Refresh" CONTENT="0;URL=http://www.example.cn/">"#, Some("http://www.example.cn/")),
+            (r#"<meta content="3; url='/zh/'" http-equiv=refresh>"#, Some("/zh/")),
+            (r#"<meta http-equiv='refresh' content='0.5, /home'>"#, Some("/home")),
+            (r#"<meta http-equiv="refresh" content="10;url=/wait">"#, Some("/wait")),
+            (r#"<meta http-equiv="refresh" content="0;url = 首页.html">"#, Some("首页.html")),
+            (r#"<!-- <meta http-equiv="refresh" content="0; url=/old"> --><meta http-equiv="refresh" content="0; url=/new">"#, Some("/new")),
+        ] {
+            assert_eq!(target(page), want, "{page}");
+        }
+    }
+
+    #[test]
+    fn pages_meant_to_be_read_are_judged_themselves() {
+        for page in [
+            // A page that reloads itself, or waits to be read first.
+            r#"<meta http-equiv="refresh" content="300">"#,
+            r#"<meta http-equiv="refresh" content="11; url=/later">"#,
+            r#"<meta http-equiv="refresh" content="99999999999999999999999; url=/never">"#,
+            r#"<meta http-equiv="refresh" content="">"#,
+            r#"<meta http-equiv="refresh" content="; url=/x">"#,
+            // Hidden from a browser that runs scripts.
+            r#"<!-- <meta http-equiv="refresh" content="0; url=/old"> -->"#,
+            r#"<noscript><meta http-equiv="refresh" content="0; url=/nojs"></noscript>"#,
+            // Not a refresh, or not in the head.
+            r#"<meta http-equiv="content-type" content="text/html; charset=gbk">"#,
+            r#"<meta name="refresh" content="0; url=/x">"#,
+            r#"<head></head><body><p>&lt;meta http-equiv="refresh"&gt;</p><meta http-equiv="refresh" content="0;url=/x"></body>"#,
+        ] {
+            assert_eq!(target(page), None, "{page}");
+        }
+        let late = format!("<head>{}<meta http-equiv=\"refresh\" content=\"0;url=/x\">", "x".repeat(HEAD_BYTES));
+        assert_eq!(target(&late), None);
+        // A cut inside a multi-byte character does not panic.
+        assert_eq!(target(&"某".repeat(HEAD_BYTES)), None);
+    }
+}
