@@ -226,8 +226,9 @@ fn parse_apnic_row(line: &str) -> Result<Vec<IpNet>> {
     }
 }
 
-/// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are the IPv4 address they carry.
-fn canonical(ip: IpAddr) -> IpAddr {
+/// The address as it is judged and compared: IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are
+/// the IPv4 address they carry.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
