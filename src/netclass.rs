@@ -226,11 +226,22 @@ fn parse_apnic_row(line: &str) -> Result<Vec<IpNet>> {
     }
 }
 
-/// The address as it is judged and compared: IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are
-/// the IPv4 address they carry.
+/// The address as it is judged and compared: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) and a
+/// NAT64 one under the well-known prefix `64:ff9b::/96` (RFC 6052, what a DNS64 resolver
+/// synthesises for an IPv4-only name) are the IPv4 address they carry. The local-use prefix
+/// `64:ff9b:1::/48` (RFC 8215) is not unwrapped: its layout is the operator's, and it is not
+/// globally reachable.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return IpAddr::V4(v4);
+            }
+            match v6.octets() {
+                [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, a, b, c, d] => IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+                _ => ip,
+            }
+        }
         v4 => v4,
     }
 }
@@ -266,11 +277,7 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
                 _ if s[0] & 0xff00 == 0xff00 => "multicast",
                 _ if s[0] == 0x2001 && s[1] == 0x0db8 => "documentation",
                 _ if s[0] & 0xfff0 == 0x3ff0 => "documentation",
-                // NAT64 well-known prefix: the embedded IPv4 address decides.
-                _ if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] => {
-                    let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-                    return non_public_reason(IpAddr::V4(v4));
-                }
+                // (NAT64 `64:ff9b::/96` is its IPv4 address by `canonical`, judged above.)
                 _ if s[0] & 0xe000 != 0x2000 => "reserved",
                 _ => return None,
             })
@@ -356,6 +363,26 @@ mod tests {
         assert_eq!(non_public_reason("172.32.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("100.128.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("64:ff9b::808:808".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn nat64_addresses_are_the_ipv4_address_they_carry() {
+        // What a DNS64 resolver synthesises for an IPv4-only domain: 64:ff9b::/96 + the A record.
+        let c = classifier(Some("36.0.0.0/10\n"), &[]);
+        assert_eq!(canonical("64:ff9b::2f5d:101".parse().unwrap()), "47.93.1.1".parse::<IpAddr>().unwrap());
+        assert_eq!(class(&c, "64:ff9b::2f5d:101"), "provider_mainland");
+        assert_eq!(class(&c, "64:ff9b::2f34:304"), "provider_out_of_region");
+        assert_eq!(class(&c, "64:ff9b::2401:203"), "other_mainland");
+        assert_eq!(class(&c, "64:ff9b::808:808"), "overseas");
+        // Embedding a non-public IPv4 address, it is non-public for that reason.
+        for (ip, why) in [("64:ff9b::a00:1", "private"), ("64:ff9b::7f00:1", "loopback"), ("64:ff9b::6440:1", "cgnat")] {
+            assert_eq!(c.classify(ip.parse().unwrap()), AddressClass::NonPublic(why), "{ip}");
+        }
+        // Only the well-known /96 is unwrapped: the local-use 64:ff9b:1::/48 is not globally
+        // reachable, and addresses merely starting 64:ff9b: are not NAT64 ones.
+        assert_eq!(canonical("64:ff9b:1::2f5d:101".parse().unwrap()), "64:ff9b:1::2f5d:101".parse::<IpAddr>().unwrap());
+        assert_eq!(class(&c, "64:ff9b:1::2f5d:101"), "non_public");
+        assert_eq!(canonical("64:ff9b:0:0:1::2f5d:101".parse().unwrap()), "64:ff9b:0:0:1::2f5d:101".parse::<IpAddr>().unwrap());
     }
 
     #[test]

@@ -159,6 +159,17 @@ mod tests {
     }
 
     #[test]
+    fn dns64_synthesised_aaaa_is_the_ipv4_address() {
+        // Through a DNS64 resolver, an IPv4-only domain answers A 47.93.0.1 and AAAA 64:ff9b::2f5d:1.
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["47.93.0.1", "64:ff9b::2f5d:1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!(ips.iter().map(|c| (c.ip.to_string(), c.class)).collect::<Vec<_>>(), vec![("47.93.0.1".to_string(), "provider_mainland")]);
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["64:ff9b::2f5d:1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!((ips[0].ip.to_string(), ips[0].class, ips[0].filed), ("64:ff9b::2f5d:1".to_string(), "provider_mainland", Some(true)));
+    }
+
+    #[test]
     fn ipv4_mapped_aaaa_is_the_ipv4_address() {
         // A 47.93.0.1 and (a common misconfiguration) AAAA ::ffff:47.93.0.1: one address, the filed one.
         let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["47.93.0.1", "::ffff:47.93.0.1"]), &classifier());
