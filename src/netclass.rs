@@ -31,7 +31,8 @@ pub enum AddressClass {
     Overseas,
     /// Not the provider's, and no mainland list is configured to tell mainland from overseas.
     NotProvider,
-    /// Loopback, private, link-local, CGNAT, documentation, multicast or reserved; never fetched.
+    /// Loopback, private, link-local, CGNAT, documentation, benchmarking, multicast or reserved;
+    /// never fetched.
     NonPublic(&'static str),
 }
 
@@ -276,6 +277,12 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
                 _ if s[0] & 0xffc0 == 0xfe80 || s[0] & 0xffc0 == 0xfec0 => "link_local",
                 _ if s[0] & 0xff00 == 0xff00 => "multicast",
                 _ if s[0] == 0x2001 && s[1] == 0x0db8 => "documentation",
+                // Within the IETF protocol assignments 2001::/23, the blocks the IANA special-purpose
+                // registry marks not globally reachable: benchmarking 2001:2::/48 (RFC 5180) and the
+                // deprecated ORCHID 2001:10::/28 (RFC 4843). ORCHIDv2 2001:20::/28, DETs
+                // 2001:30::/28, AMT, AS112-v6 and the anycast addresses are globally reachable.
+                _ if s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0 => "benchmarking",
+                _ if s[0] == 0x2001 && s[1] & 0xfff0 == 0x0010 => "reserved",
                 _ if s[0] & 0xfff0 == 0x3ff0 => "documentation",
                 // (NAT64 `64:ff9b::/96` is its IPv4 address by `canonical`, judged above.)
                 _ if s[0] & 0xe000 != 0x2000 => "reserved",
@@ -363,6 +370,24 @@ mod tests {
         assert_eq!(non_public_reason("172.32.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("100.128.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("64:ff9b::808:808".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn ietf_protocol_assignments_per_the_special_purpose_registry() {
+        // IANA IPv6 special-purpose registry, 2001::/23: the blocks it marks not globally reachable.
+        for (ip, why) in [
+            ("2001:2::1", "benchmarking"),            // 2001:2::/48, RFC 5180 (like 198.18.0.0/15)
+            ("2001:2:0:ffff::1", "benchmarking"),
+            ("2001:10::1", "reserved"),               // 2001:10::/28, deprecated ORCHID (RFC 4843)
+            ("2001:1f:ffff::1", "reserved"),
+        ] {
+            assert_eq!(non_public_reason(ip.parse().unwrap()), Some(why), "{ip}");
+        }
+        // ...and neighbours it marks globally reachable: PCP and TURN anycast, AMT, AS112-v6,
+        // ORCHIDv2 (2001:20::/28, RFC 7343) and DRIP DETs (2001:30::/28, RFC 9374).
+        for ip in ["2001:1::1", "2001:1::2", "2001:3::1", "2001:4:112::1", "2001:20::1", "2001:2f:ffff::1", "2001:30::1", "2001:3:1::1"] {
+            assert_eq!(non_public_reason(ip.parse().unwrap()), None, "{ip}");
+        }
     }
 
     #[test]
