@@ -90,7 +90,8 @@ impl Classifier {
         Ok(c)
     }
 
-    /// Parses `cidr,region,in_region,label` rows (header required, columns in any order).
+    /// Parses `cidr,region,in_region,label` rows (header required, columns in any order). A block
+    /// listed twice (the same network and prefix length) is an error naming both lines.
     pub fn add_inventory_csv(&mut self, text: &str) -> Result<usize> {
         let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = rdr.headers()?.clone();
@@ -100,6 +101,9 @@ impl Classifier {
         };
         let li = col("label");
         let mut n = 0;
+        // The line each block came from: a block listed twice is an error, not the later row
+        // silently replacing the earlier one. (Nested blocks of other lengths are fine.)
+        let mut seen: std::collections::HashMap<IpNet, u64> = std::collections::HashMap::new();
         for rec in rdr.records() {
             let rec = rec?;
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
@@ -116,6 +120,14 @@ impl Classifier {
                 in_region,
                 label: li.map(field).unwrap_or("").to_string(),
             };
+            if let Some(earlier) = seen.insert(block.cidr, line) {
+                bail!("line {line}: cidr {} repeats line {earlier}: each block is listed once", block.cidr);
+            }
+            let listed = match block.cidr {
+                IpNet::V4(net) => self.inv4.get(&net).is_some(),
+                IpNet::V6(net) => self.inv6.get(&net).is_some(),
+            };
+            anyhow::ensure!(!listed, "line {line}: cidr {} is already in the inventory", block.cidr);
             match block.cidr {
                 IpNet::V4(net) => self.inv4.insert(net, block),
                 IpNet::V6(net) => self.inv6.insert(net, block),
@@ -388,6 +400,36 @@ mod tests {
         for ip in ["2001:1::1", "2001:1::2", "2001:3::1", "2001:4:112::1", "2001:20::1", "2001:2f:ffff::1", "2001:30::1", "2001:3:1::1"] {
             assert_eq!(non_public_reason(ip.parse().unwrap()), None, "{ip}");
         }
+    }
+
+    #[test]
+    fn a_block_listed_twice_in_the_inventory_is_an_error() {
+        // The second row would silently replace the first: 47.92/14 would be Hong Kong.
+        let dup = "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n2408:4000::/22,cn-beijing,true,v6\n47.92.0.0/14,cn-hongkong,false,香港\n";
+        let err = Classifier::default().add_inventory_csv(dup).unwrap_err().to_string();
+        assert!(err.contains("line 4") && err.contains("line 2") && err.contains("47.92.0.0/14"), "{err}");
+        // The same block written with host bits, and an IPv6 one.
+        let err = Classifier::default()
+            .add_inventory_csv("cidr,region,in_region\n2408:4000::/22,a,true\n47.92.0.0/14,a,true\n2408:4000::1/22,b,true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4") && err.contains("line 2") && err.contains("2408:4000::/22"), "{err}");
+        // From a file, the message names the file too.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.csv");
+        std::fs::write(&path, dup).unwrap();
+        let err = format!("{:#}", Classifier::load(&path, None, &[]).err().unwrap());
+        assert!(err.contains(&path.display().to_string()) && err.contains("line 4") && err.contains("line 2"), "{err}");
+        // A block already loaded by an earlier call is refused too.
+        let mut c = classifier(None, &[]);
+        let err = c.add_inventory_csv("cidr,region,in_region\n47.52.0.0/16,cn-beijing,true\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("47.52.0.0/16"), "{err}");
+        assert_eq!(c.classify("47.52.0.1".parse().unwrap()).name(), "provider_out_of_region");
+        // Nested blocks of different lengths are not duplicates: the longest prefix wins.
+        let mut c = Classifier::default();
+        assert_eq!(c.add_inventory_csv("cidr,region,in_region\n47.92.0.0/14,cn-beijing,true\n47.92.8.0/24,cn-hongkong,false\n").unwrap(), 2);
+        assert_eq!(c.classify("47.92.8.1".parse().unwrap()).name(), "provider_out_of_region");
+        assert_eq!(c.classify("47.93.0.1".parse().unwrap()).name(), "provider_mainland");
     }
 
     #[test]
