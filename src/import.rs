@@ -279,11 +279,7 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
 fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let name = part.trim_end_matches('.');
-        let ascii = match url::Host::parse(name) {
-            Ok(url::Host::Domain(d)) if valid_hostname(&d) => d,
-            _ => return Err(format!("domains: {part:?} is not a domain name")),
-        };
+        let ascii = parse_domain(part).ok_or_else(|| format!("domains: {part:?} is not a domain name"))?;
         if !out.contains(&ascii) {
             out.push(ascii);
         }
@@ -292,6 +288,16 @@ fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
         return Err("domains is empty".into());
     }
     Ok(out)
+}
+
+/// One domain name → the form filings store it in: lower-case ASCII (IDNA, so `例子.中国` is
+/// `xn--fsqu00a.xn--fiqs8s`) without surrounding blanks or a trailing dot. `None` when it is not
+/// a host name (an IP address, a URL, an empty label, a single label).
+pub fn parse_domain(text: &str) -> Option<String> {
+    match url::Host::parse(text.trim().trim_end_matches('.')) {
+        Ok(url::Host::Domain(d)) if valid_hostname(&d) => Some(d),
+        _ => None,
+    }
 }
 
 fn valid_hostname(d: &str) -> bool {

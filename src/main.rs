@@ -49,7 +49,7 @@ enum Command {
     /// cancelled and deregistered filings get DNS and HTTP only. Exits 0 when the scan completed,
     /// whatever it found.
     Scan {
-        /// Check only this domain (of every filing that lists it).
+        /// Check only this domain (of every filing that lists it), in Unicode or IDNA form.
         #[arg(long, conflicts_with = "site")]
         domain: Option<String>,
         /// Check only the domains of this website filing number.

@@ -31,7 +31,8 @@ pub enum AddressClass {
     Overseas,
     /// Not the provider's, and no mainland list is configured to tell mainland from overseas.
     NotProvider,
-    /// Loopback, private, link-local, CGNAT, documentation, multicast or reserved; never fetched.
+    /// Loopback, private, link-local, CGNAT, documentation, benchmarking, multicast or reserved;
+    /// never fetched.
     NonPublic(&'static str),
 }
 
@@ -89,7 +90,8 @@ impl Classifier {
         Ok(c)
     }
 
-    /// Parses `cidr,region,in_region,label` rows (header required, columns in any order).
+    /// Parses `cidr,region,in_region,label` rows (header required, columns in any order). A block
+    /// listed twice (the same network and prefix length) is an error naming both lines.
     pub fn add_inventory_csv(&mut self, text: &str) -> Result<usize> {
         let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = rdr.headers()?.clone();
@@ -99,6 +101,9 @@ impl Classifier {
         };
         let li = col("label");
         let mut n = 0;
+        // The line each block came from: a block listed twice is an error, not the later row
+        // silently replacing the earlier one. (Nested blocks of other lengths are fine.)
+        let mut seen: std::collections::HashMap<IpNet, u64> = std::collections::HashMap::new();
         for rec in rdr.records() {
             let rec = rec?;
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
@@ -115,6 +120,14 @@ impl Classifier {
                 in_region,
                 label: li.map(field).unwrap_or("").to_string(),
             };
+            if let Some(earlier) = seen.insert(block.cidr, line) {
+                bail!("line {line}: cidr {} repeats line {earlier}: each block is listed once", block.cidr);
+            }
+            let listed = match block.cidr {
+                IpNet::V4(net) => self.inv4.get(&net).is_some(),
+                IpNet::V6(net) => self.inv6.get(&net).is_some(),
+            };
+            anyhow::ensure!(!listed, "line {line}: cidr {} is already in the inventory", block.cidr);
             match block.cidr {
                 IpNet::V4(net) => self.inv4.insert(net, block),
                 IpNet::V6(net) => self.inv6.insert(net, block),
@@ -226,10 +239,22 @@ fn parse_apnic_row(line: &str) -> Result<Vec<IpNet>> {
     }
 }
 
-/// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are the IPv4 address they carry.
-fn canonical(ip: IpAddr) -> IpAddr {
+/// The address as it is judged and compared: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) and a
+/// NAT64 one under the well-known prefix `64:ff9b::/96` (RFC 6052, what a DNS64 resolver
+/// synthesises for an IPv4-only name) are the IPv4 address they carry. The local-use prefix
+/// `64:ff9b:1::/48` (RFC 8215) is not unwrapped: its layout is the operator's, and it is not
+/// globally reachable.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return IpAddr::V4(v4);
+            }
+            match v6.octets() {
+                [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, a, b, c, d] => IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+                _ => ip,
+            }
+        }
         v4 => v4,
     }
 }
@@ -264,12 +289,14 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
                 _ if s[0] & 0xffc0 == 0xfe80 || s[0] & 0xffc0 == 0xfec0 => "link_local",
                 _ if s[0] & 0xff00 == 0xff00 => "multicast",
                 _ if s[0] == 0x2001 && s[1] == 0x0db8 => "documentation",
+                // Within the IETF protocol assignments 2001::/23, the blocks the IANA special-purpose
+                // registry marks not globally reachable: benchmarking 2001:2::/48 (RFC 5180) and the
+                // deprecated ORCHID 2001:10::/28 (RFC 4843). ORCHIDv2 2001:20::/28, DETs
+                // 2001:30::/28, AMT, AS112-v6 and the anycast addresses are globally reachable.
+                _ if s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0 => "benchmarking",
+                _ if s[0] == 0x2001 && s[1] & 0xfff0 == 0x0010 => "reserved",
                 _ if s[0] & 0xfff0 == 0x3ff0 => "documentation",
-                // NAT64 well-known prefix: the embedded IPv4 address decides.
-                _ if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] => {
-                    let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-                    return non_public_reason(IpAddr::V4(v4));
-                }
+                // (NAT64 `64:ff9b::/96` is its IPv4 address by `canonical`, judged above.)
                 _ if s[0] & 0xe000 != 0x2000 => "reserved",
                 _ => return None,
             })
@@ -355,6 +382,74 @@ mod tests {
         assert_eq!(non_public_reason("172.32.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("100.128.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("64:ff9b::808:808".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn ietf_protocol_assignments_per_the_special_purpose_registry() {
+        // IANA IPv6 special-purpose registry, 2001::/23: the blocks it marks not globally reachable.
+        for (ip, why) in [
+            ("2001:2::1", "benchmarking"),            // 2001:2::/48, RFC 5180 (like 198.18.0.0/15)
+            ("2001:2:0:ffff::1", "benchmarking"),
+            ("2001:10::1", "reserved"),               // 2001:10::/28, deprecated ORCHID (RFC 4843)
+            ("2001:1f:ffff::1", "reserved"),
+        ] {
+            assert_eq!(non_public_reason(ip.parse().unwrap()), Some(why), "{ip}");
+        }
+        // ...and neighbours it marks globally reachable: PCP and TURN anycast, AMT, AS112-v6,
+        // ORCHIDv2 (2001:20::/28, RFC 7343) and DRIP DETs (2001:30::/28, RFC 9374).
+        for ip in ["2001:1::1", "2001:1::2", "2001:3::1", "2001:4:112::1", "2001:20::1", "2001:2f:ffff::1", "2001:30::1", "2001:3:1::1"] {
+            assert_eq!(non_public_reason(ip.parse().unwrap()), None, "{ip}");
+        }
+    }
+
+    #[test]
+    fn a_block_listed_twice_in_the_inventory_is_an_error() {
+        // The second row would silently replace the first: 47.92/14 would be Hong Kong.
+        let dup = "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n2408:4000::/22,cn-beijing,true,v6\n47.92.0.0/14,cn-hongkong,false,香港\n";
+        let err = Classifier::default().add_inventory_csv(dup).unwrap_err().to_string();
+        assert!(err.contains("line 4") && err.contains("line 2") && err.contains("47.92.0.0/14"), "{err}");
+        // The same block written with host bits, and an IPv6 one.
+        let err = Classifier::default()
+            .add_inventory_csv("cidr,region,in_region\n2408:4000::/22,a,true\n47.92.0.0/14,a,true\n2408:4000::1/22,b,true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4") && err.contains("line 2") && err.contains("2408:4000::/22"), "{err}");
+        // From a file, the message names the file too.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.csv");
+        std::fs::write(&path, dup).unwrap();
+        let err = format!("{:#}", Classifier::load(&path, None, &[]).err().unwrap());
+        assert!(err.contains(&path.display().to_string()) && err.contains("line 4") && err.contains("line 2"), "{err}");
+        // A block already loaded by an earlier call is refused too.
+        let mut c = classifier(None, &[]);
+        let err = c.add_inventory_csv("cidr,region,in_region\n47.52.0.0/16,cn-beijing,true\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("47.52.0.0/16"), "{err}");
+        assert_eq!(c.classify("47.52.0.1".parse().unwrap()).name(), "provider_out_of_region");
+        // Nested blocks of different lengths are not duplicates: the longest prefix wins.
+        let mut c = Classifier::default();
+        assert_eq!(c.add_inventory_csv("cidr,region,in_region\n47.92.0.0/14,cn-beijing,true\n47.92.8.0/24,cn-hongkong,false\n").unwrap(), 2);
+        assert_eq!(c.classify("47.92.8.1".parse().unwrap()).name(), "provider_out_of_region");
+        assert_eq!(c.classify("47.93.0.1".parse().unwrap()).name(), "provider_mainland");
+    }
+
+    #[test]
+    fn nat64_addresses_are_the_ipv4_address_they_carry() {
+        // What a DNS64 resolver synthesises for an IPv4-only domain: 64:ff9b::/96 + the A record.
+        let c = classifier(Some("36.0.0.0/10\n"), &[]);
+        assert_eq!(canonical("64:ff9b::2f5d:101".parse().unwrap()), "47.93.1.1".parse::<IpAddr>().unwrap());
+        assert_eq!(class(&c, "64:ff9b::2f5d:101"), "provider_mainland");
+        assert_eq!(class(&c, "64:ff9b::2f34:304"), "provider_out_of_region");
+        assert_eq!(class(&c, "64:ff9b::2401:203"), "other_mainland");
+        assert_eq!(class(&c, "64:ff9b::808:808"), "overseas");
+        // Embedding a non-public IPv4 address, it is non-public for that reason.
+        for (ip, why) in [("64:ff9b::a00:1", "private"), ("64:ff9b::7f00:1", "loopback"), ("64:ff9b::6440:1", "cgnat")] {
+            assert_eq!(c.classify(ip.parse().unwrap()), AddressClass::NonPublic(why), "{ip}");
+        }
+        // Only the well-known /96 is unwrapped: the local-use 64:ff9b:1::/48 is not globally
+        // reachable, and addresses merely starting 64:ff9b: are not NAT64 ones.
+        assert_eq!(canonical("64:ff9b:1::2f5d:101".parse().unwrap()), "64:ff9b:1::2f5d:101".parse::<IpAddr>().unwrap());
+        assert_eq!(class(&c, "64:ff9b:1::2f5d:101"), "non_public");
+        assert_eq!(canonical("64:ff9b:0:0:1::2f5d:101".parse().unwrap()), "64:ff9b:0:0:1::2f5d:101".parse::<IpAddr>().unwrap());
     }
 
     #[test]

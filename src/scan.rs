@@ -65,10 +65,15 @@ pub async fn select_targets(store: &Store, selection: &Selection) -> Result<Vec<
             list.sort_by(|a, b| a.site_number.cmp(&b.site_number));
             targets(list)
         }
-        Selection::Domain(d) => {
-            let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+        Selection::Domain(given) => {
+            // In the form import stores domains in: `例子.中国` is `xn--fsqu00a.xn--fiqs8s`.
+            let d = crate::import::parse_domain(given).ok_or_else(|| anyhow::anyhow!("{given:?} is not a domain name"))?;
             let filings = store.filings_by_domain(&d).await?;
-            anyhow::ensure!(!filings.is_empty(), "no filing lists the domain {d}");
+            if filings.is_empty() {
+                let as_given = given.trim().trim_end_matches('.');
+                let also = if as_given.eq_ignore_ascii_case(&d) { String::new() } else { format!(" ({as_given})") };
+                anyhow::bail!("no filing lists the domain {d}{also}");
+            }
             filings.into_iter().map(|f| Target { filing: Arc::new(f), domain: d.clone() }).collect()
         }
         Selection::Site(s) => {
@@ -578,6 +583,27 @@ mod tests {
             homepage: None,
         };
         Target { filing: Arc::new(filing), domain: "a.example.cn".into() }
+    }
+
+    #[tokio::test]
+    async fn a_domain_is_looked_up_in_the_form_import_stores() {
+        let store = Store::open("sqlite::memory:", 1).await.unwrap();
+        let mut filing = target().filing.as_ref().clone();
+        filing.domains = vec!["xn--fsqu00a.xn--fiqs8s".into(), "a.example.cn".into()]; // import's 例子.中国
+        store.upsert_filings(&[filing], clock::now()).await.unwrap();
+        for given in ["xn--fsqu00a.xn--fiqs8s", "例子.中国", " 例子.中国. ", "XN--FSQU00A.xn--FIQS8S"] {
+            let targets = select_targets(&store, &Selection::Domain(given.into())).await.unwrap_or_else(|e| panic!("{given:?}: {e:#}"));
+            let got: Vec<(&str, &str)> = targets.iter().map(|t| (t.filing.site_number.as_str(), t.domain.as_str())).collect();
+            assert_eq!(got, vec![("京ICP备2024000001号-1", "xn--fsqu00a.xn--fiqs8s")], "{given:?}");
+        }
+        let err = select_targets(&store, &Selection::Domain("例子.中国网".into())).await.err().unwrap().to_string();
+        assert_eq!(err, "no filing lists the domain xn--fsqu00a.xn--fiqs8s688a (例子.中国网)");
+        let err = select_targets(&store, &Selection::Domain("B.example.cn.".into())).await.err().unwrap().to_string();
+        assert_eq!(err, "no filing lists the domain b.example.cn");
+        for bad in ["http://a.example.cn/", "a..example.cn", "1.2.3.4", "localhost", "a example.cn"] {
+            let err = select_targets(&store, &Selection::Domain(bad.into())).await.err().unwrap().to_string();
+            assert_eq!(err, format!("{bad:?} is not a domain name"));
+        }
     }
 
     #[tokio::test]

@@ -130,11 +130,17 @@ pub async fn filings(State(shared): Shr, QueryParams(q): QueryParams<FilingsQuer
     };
     let limit = limit(&q.limit, Some(PAGE_DEFAULT), PAGE_MAX)?.unwrap_or(PAGE_DEFAULT);
     let offset = offset(&q.offset)?;
-    let domain = given(&q.domain).map(|d| d.trim_end_matches('.'));
-    let page = shared.store.filings_page(status, domain, limit, offset).await?;
+    let domain = given(&q.domain).map(domain_param).transpose()?;
+    let page = shared.store.filings_page(status, domain.as_deref(), limit, offset).await?;
     let mut resp = Json(page.items).into_response();
     resp.headers_mut().insert("x-total-count", HeaderValue::from(page.total));
     Ok(resp)
+}
+
+/// A `domain` parameter in the form import stores domains in (lower-case IDNA ASCII, no
+/// trailing dot: `例子.中国` is `xn--fsqu00a.xn--fiqs8s`); 400 when it is not a domain name.
+fn domain_param(d: &str) -> ApiResult<String> {
+    crate::import::parse_domain(d).ok_or_else(|| ApiError::bad_request(format!("domain: {d:?} is not a domain name")))
 }
 
 /// One filing by website number (removed ones too), as given or normalised.
@@ -360,7 +366,8 @@ pub struct ScanBody {
 /// Queues a check of one domain or one filing for the daemon's workers: 202 `{"run_id"}`.
 pub async fn scan(State(shared): Shr, Body(b): Body<ScanBody>) -> ApiResult<Response> {
     let selection = match (given(&b.domain), given(&b.site_number)) {
-        (Some(d), None) => Selection::Domain(d.to_string()),
+        // Checked here for a 400; `select_targets` normalises it again and names both forms.
+        (Some(d), None) => Selection::Domain(domain_param(d).map(|_| d.to_string())?),
         (None, Some(s)) => Selection::Site(s.to_string()),
         _ => return Err(ApiError::bad_request("give exactly one of domain or site_number")),
     };

@@ -91,7 +91,8 @@ async fn fixture(db: Db, with_token: bool) -> Fixture {
             &[
                 filing(SITE_A, "甲站", &["a.example.cn", "www.a.example.cn"], FilingStatus::Active),
                 filing(SITE_B, "乙站", &["b.example.cn"], FilingStatus::AccessCancelled),
-                filing(SITE_C, "丙站", &["c.example.cn"], FilingStatus::Active),
+                // 例子.中国 as import stores it.
+                filing(SITE_C, "丙站", &["c.example.cn", "xn--fsqu00a.xn--fiqs8s"], FilingStatus::Active),
             ],
             clock::now(),
         )
@@ -254,6 +255,16 @@ async fn filings_are_listed_filtered_and_found_by_encoded_site_number() {
     assert_eq!(a.json()[0]["site_name"], "甲站");
     let a = f.get("/api/filings?domain=b.example.cn&status=active").await;
     assert_eq!(a.json(), serde_json::json!([]));
+    // A domain is compared in the form import stores it in: 例子.中国 is xn--fsqu00a.xn--fiqs8s.
+    for d in ["例子.中国", "例子.中国.", "xn--fsqu00a.XN--FIQS8S"] {
+        let a = f.get(&format!("/api/filings?domain={}", encode(d))).await;
+        assert_eq!(a.status, 200, "{d}: {}", a.text);
+        let list = a.json();
+        let sites: Vec<&str> = list.as_array().unwrap().iter().map(|f| f["site_number"].as_str().unwrap()).collect();
+        assert_eq!(sites, vec![SITE_C], "{d}");
+    }
+    let a = f.get(&format!("/api/filings?domain={}", encode("http://a.example.cn/"))).await;
+    assert_eq!((a.status, a.error()), (400, "domain: \"http://a.example.cn/\" is not a domain name".to_string()), "{}", a.text);
     let a = f.get("/api/filings?limit=1").await;
     assert_eq!(a.json().as_array().unwrap().len(), 1);
     assert_eq!(a.headers.get("x-total-count").unwrap(), "3");
@@ -453,6 +464,10 @@ async fn scan_scenario(db: Db) {
     let a = f.post("/api/scan", json!({"domaine": "a.example.cn"})).await;
     assert_eq!(a.status, 400, "{}", a.text);
     assert!(a.error().contains("unknown field `domaine`"), "{}", a.text);
+    let a = f.post("/api/scan", json!({"domain": "http://a.example.cn/"})).await;
+    assert_eq!((a.status, a.error()), (400, "domain: \"http://a.example.cn/\" is not a domain name".to_string()), "{}", a.text);
+    let a = f.post("/api/scan", json!({"domain": "例子.中国网"})).await;
+    assert_eq!((a.status, a.error()), (404, "no filing lists the domain xn--fsqu00a.xn--fiqs8s688a (例子.中国网)".to_string()), "{}", a.text);
 
     let a = f.post("/api/scan", json!({"domain": "A.example.cn"})).await;
     assert_eq!(a.status, 202, "{}", a.text);
@@ -489,6 +504,12 @@ async fn scan_scenario(db: Db) {
     assert_eq!(a.json()["results_total"], 0);
     let a = f.get("/api/runs/9999").await;
     assert_eq!((a.status, a.error()), (404, "no run #9999".to_string()));
+
+    // A domain is looked up in the form import stores it in: 例子.中国 is xn--fsqu00a.xn--fiqs8s.
+    let a = f.post("/api/scan", json!({"domain": "例子.中国"})).await;
+    assert_eq!(a.status, 202, "{}", a.text);
+    let three = a.json()["run_id"].as_i64().unwrap();
+    assert_eq!(f.shared.store.run_progress(three).await.unwrap(), (0, 1));
     f.stop().await;
 }
 

@@ -4,7 +4,7 @@
 use super::dns::DnsAnswer;
 use crate::filing::Filing;
 use crate::finding::{Code, Finding};
-use crate::netclass::{AddressClass, Classifier};
+use crate::netclass::{canonical, AddressClass, Classifier};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -41,12 +41,15 @@ pub fn classify_addresses(filing: &Filing, answer: &DnsAnswer, classifier: &Clas
         let chain = if cnames.is_empty() { String::new() } else { format!(" at the end of CNAME chain {}", cnames.join(" → ")) };
         findings.push(Finding::new(Code::DnsUnresolved, format!("{what}{chain}")));
     }
+    // Addresses are compared in their canonical form (`::ffff:a.b.c.d` is a.b.c.d), as the
+    // classifier judges them; evidence and findings name each one as DNS gave it.
     for &ip in answer.addresses() {
-        if ips.iter().any(|c: &ClassifiedIp| c.ip == ip) {
+        let same = canonical(ip);
+        if ips.iter().any(|c: &ClassifiedIp| canonical(c.ip) == same) {
             continue;
         }
         let class = classifier.classify(ip);
-        let filed = (!filing.filed_ips.is_empty()).then(|| filing.filed_ips.contains(&ip));
+        let filed = (!filing.filed_ips.is_empty()).then(|| filing.filed_ips.iter().any(|&f| canonical(f) == same));
         let (region, label, reason) = match &class {
             AddressClass::ProviderMainland(b) | AddressClass::ProviderOutOfRegion(b) => {
                 (Some(b.region.clone()), Some(b.label.clone()), None)
@@ -153,5 +156,35 @@ mod tests {
         assert_eq!(codes(&f), vec![(Code::DnsUnresolved, None)]);
         let (ips, f) = classify_addresses(&filing(&[]), &DnsAnswer::Failed { reason: "timeout".into() }, &classifier());
         assert!(ips.is_empty() && f.is_empty());
+    }
+
+    #[test]
+    fn dns64_synthesised_aaaa_is_the_ipv4_address() {
+        // Through a DNS64 resolver, an IPv4-only domain answers A 47.93.0.1 and AAAA 64:ff9b::2f5d:1.
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["47.93.0.1", "64:ff9b::2f5d:1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!(ips.iter().map(|c| (c.ip.to_string(), c.class)).collect::<Vec<_>>(), vec![("47.93.0.1".to_string(), "provider_mainland")]);
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["64:ff9b::2f5d:1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!((ips[0].ip.to_string(), ips[0].class, ips[0].filed), ("64:ff9b::2f5d:1".to_string(), "provider_mainland", Some(true)));
+    }
+
+    #[test]
+    fn ipv4_mapped_aaaa_is_the_ipv4_address() {
+        // A 47.93.0.1 and (a common misconfiguration) AAAA ::ffff:47.93.0.1: one address, the filed one.
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["47.93.0.1", "::ffff:47.93.0.1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!(ips.len(), 1, "{ips:?}");
+        assert_eq!((ips[0].ip.to_string(), ips[0].filed), ("47.93.0.1".to_string(), Some(true)));
+        // Alone, the mapped form is the filed address too, and evidence shows it as DNS gave it.
+        let (ips, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["::ffff:47.93.0.1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        assert_eq!((ips[0].ip.to_string(), ips[0].class, ips[0].filed), ("::ffff:47.93.0.1".to_string(), "provider_mainland", Some(true)));
+        // A filing that lists the mapped form matches the plain address.
+        let (_, f) = classify_addresses(&filing(&["::ffff:47.93.0.1"]), &resolved(&["47.93.0.1"]), &classifier());
+        assert!(f.is_empty(), "{:?}", codes(&f));
+        // Another address written mapped is still a mismatch, named as DNS gave it.
+        let (_, f) = classify_addresses(&filing(&["47.93.0.1"]), &resolved(&["::ffff:47.93.0.2"]), &classifier());
+        assert_eq!(codes(&f), vec![(Code::DnsFiledIpMismatch, Some("::ffff:47.93.0.2".into()))]);
     }
 }
