@@ -1,18 +1,29 @@
 //! Filing-number grammar: ICP filing numbers (subject and website), public-security filing
 //! numbers (公安备案) and licence numbers, parsed the loose way real pages write them — spaces,
-//! full-width digits and letters, any dash for the hyphen, `号` left out — and normalised.
+//! full-width digits and letters, any dash for the hyphen, `号` left out, traditional characters
+//! (`粵ICP備12345678號`, as a Big5 page writes it) — and normalised.
 //!
 //! Normal forms: `京ICP备12345678号` (subject), `京ICP备12345678号-3` (website),
-//! `京公网安备11010802020134号`. The province character is kept as written; comparisons treat the
-//! four two-abbreviation provinces as one (川 = 蜀, 贵 = 黔, 云 = 滇, 甘 = 陇).
+//! `京公网安备11010802020134号`. The province character is kept as written, in its simplified
+//! form; comparisons treat the four two-abbreviation provinces as one (川 = 蜀, 贵 = 黔, 云 = 滇,
+//! 甘 = 陇).
 
 use once_cell::sync::Lazy;
 use regex::Regex;
 use std::fmt;
 use std::ops::Range;
 
-/// Province characters a filing number may start with (aliases included).
-pub const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘";
+/// Province characters a filing number may start with (aliases and traditional forms included).
+pub const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘晉遼滬蘇閩贛魯粵瓊陝隴寧貴雲";
+
+/// The simplified form of a province character written in traditional characters.
+fn simplified_province(c: char) -> char {
+    const TRADITIONAL: [(char, char); 14] = [
+        ('晉', '晋'), ('遼', '辽'), ('滬', '沪'), ('蘇', '苏'), ('閩', '闽'), ('贛', '赣'), ('魯', '鲁'),
+        ('粵', '粤'), ('瓊', '琼'), ('陝', '陕'), ('隴', '陇'), ('寧', '宁'), ('貴', '贵'), ('雲', '云'),
+    ];
+    TRADITIONAL.iter().find(|(t, _)| *t == c).map_or(c, |(_, s)| *s)
+}
 
 /// The province character used for comparison.
 fn canonical_province(c: char) -> char {
@@ -189,19 +200,19 @@ fn push_upper(out: &mut String, s: &str) {
     out[at..].make_ascii_uppercase();
 }
 
-const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘]";
+const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘晉遼滬蘇閩贛魯粵瓊陝隴寧貴雲]";
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *备 *:? *(\d(?: ?\d)*) *(号)?(?: *- *(\d{{1,6}}) *号?)?")).expect("ICP regex")
+    Regex::new(&format!(r"({P}) *ICP *[备備] *:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
 });
 /// A public-security number at the start of the text. The search for one starts from each
-/// `安` followed by `备` (see [`find_psb_in_folded`]): a regex search over the whole text would try
+/// `安` followed by `备` or `備` (see [`find_psb_in_folded`]): a regex search over the whole text would try
 /// every `公` of 公司 in a footer.
 static PSB_AT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *网 *安 *备 *:? *(\d(?: ?\d)*) *(号)?")).expect("PSB regex"));
+    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *[网網] *安 *[备備] *:? *(\d(?: ?\d)*) *([号號])?")).expect("PSB regex"));
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *证 *:? *(\d(?: ?\d)*) *号?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
+    Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
 });
 
 /// The leading digit groups of a number's digits as matched. Groups run on across single spaces
@@ -237,8 +248,9 @@ fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// The province a match starts with, in its simplified form.
 fn first_char(s: &str) -> char {
-    s.chars().next().unwrap_or('?')
+    simplified_province(s.chars().next().unwrap_or('?'))
 }
 
 /// ICP filing numbers in folded text, with their byte ranges in that text.
@@ -259,25 +271,26 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
 }
 
 /// Public-security numbers in folded text: each is `P 公 网 安 备 digits 号` with any spaces
-/// between, so each holds exactly one `安` directly (spaces aside) followed by `备`; from there the
-/// start is found by walking back over `网`, `公` and the spaces, and [`PSB_AT`] reads the rest.
+/// between (`網`, `備`, `號` in traditional characters), so each holds exactly one `安` directly
+/// (spaces aside) followed by `备`; from there the start is found by walking back over `网`, `公`
+/// and the spaces, and [`PSB_AT`] reads the rest.
 /// Two numbers cannot overlap (neither a digit, a space nor 号 is a province), so this finds what
 /// a regex search over the whole text finds (a test compares the two).
 pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
     let mut found = Vec::new();
     for at in memchr::memmem::find_iter(folded.as_bytes(), "安".as_bytes()) {
-        if !folded[at + "安".len()..].trim_start_matches(' ').starts_with('备') {
+        if !folded[at + "安".len()..].trim_start_matches(' ').starts_with(['备', '備']) {
             continue;
         }
         let before = folded[..at].trim_end_matches(' ');
-        let Some(before) = before.strip_suffix('网').map(|b| b.trim_end_matches(' ')) else { continue };
+        let Some(before) = before.strip_suffix(['网', '網']).map(|b| b.trim_end_matches(' ')) else { continue };
         let Some(before) = before.strip_suffix('公').map(|b| b.trim_end_matches(' ')) else { continue };
-        let Some(province) = before.chars().next_back() else { continue };
-        let start = before.len() - province.len_utf8();
+        let Some(written) = before.chars().next_back() else { continue };
+        let start = before.len() - written.len_utf8();
         let Some(c) = PSB_AT.captures(&folded[start..]) else { continue };
         let Some((range, code)) = psb_match(&c) else { continue };
         let end = start + range.end;
-        found.push((start..end, PsbNumber { province, code }));
+        found.push((start..end, PsbNumber { province: simplified_province(written), code }));
     }
     found
 }
@@ -496,7 +509,7 @@ mod tests {
     /// The search from each 安备 finds what one regex search over the whole text finds.
     #[test]
     fn psb_search_agrees_with_a_whole_text_regex() {
-        let whole = Regex::new(&format!(r"({P}) *公 *网 *安 *备 *:? *(\d(?: ?\d)*) *(号)?")).unwrap();
+        let whole = Regex::new(&format!(r"({P}) *公 *[网網] *安 *[备備] *:? *(\d(?: ?\d)*) *([号號])?")).unwrap();
         let oracle = |t: &str| -> Vec<(Range<usize>, PsbNumber)> {
             whole
                 .captures_iter(t)
@@ -509,7 +522,7 @@ mod tests {
         // Numbers as footers write them, spaced at random, with parts dropped or swapped for
         // look-alikes, among text that holds the same characters.
         let parts = ["京", "公", "网", "安", "备", ":", "11010802", "020134", "号", "2024"];
-        let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "号", " "];
+        let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "号", " ", "網", "備", "號", "滬"];
         let mut rng = fastrand::Rng::with_seed(11);
         let mut hits = 0;
         for _ in 0..100_000 {
@@ -531,6 +544,22 @@ mod tests {
             assert_eq!(find_psb_in_folded(&text), want, "{text:?}");
         }
         assert!(hits > 10_000, "the random texts hold numbers too ({hits})");
+    }
+
+    #[test]
+    fn traditional_characters_are_read_and_normalised() {
+        // As a Big5 page (or a page in traditional characters) writes its footer.
+        let footer = "版權所有 粵ICP備2024012345號-2 滬公網安備 31010402000123號 京ICP證030173號 遼ICP備12345678號";
+        let icp: Vec<String> = find_icp_numbers(footer).iter().map(|n| n.to_string()).collect();
+        assert_eq!(icp, ["粤ICP备2024012345号-2", "辽ICP备12345678号"]);
+        assert_eq!(find_psb_numbers(footer)[0].to_string(), "沪公网安备31010402000123号");
+        assert_eq!(find_license_numbers(footer)[0].to_string(), "京ICP证030173号");
+        // The same subject as the simplified number; 貴 is 贵 is 黔.
+        assert!(parse_icp("粵ICP備2024012345號").unwrap().acceptable_for(&parse_site_number("粤ICP备2024012345号-1").unwrap()));
+        assert!(parse_icp("貴ICP備12345678號").unwrap().same_subject(&parse_icp("黔ICP备12345678号").unwrap()));
+        // 號 ends a number as 号 does.
+        assert_eq!(find_icp_numbers("京ICP備12345678號 2024")[0].suffix, None);
+        assert_eq!(find_psb_numbers("京公網安備 1101 0802 0201 34號")[0].code, "11010802020134");
     }
 
     #[test]

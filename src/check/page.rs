@@ -488,7 +488,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
 /// patterns, spaces and hyphens.
 fn may_be_in_number(c: char) -> bool {
     c.is_ascii_digit()
-        || matches!(c, ' ' | '-' | ':' | 'I' | 'C' | 'P' | 'B' | '备' | '证' | '号' | '公' | '网' | '安')
+        || matches!(c, ' ' | '-' | ':' | 'I' | 'C' | 'P' | 'B' | '备' | '证' | '号' | '公' | '网' | '安' | '備' | '證' | '號' | '網')
         || (!c.is_ascii() && (c.is_numeric() || number::PROVINCES.contains(c)))
 }
 
@@ -1824,6 +1824,20 @@ mod tests {
         let (html, _) = super::super::charset::decode_html(bytes, None);
         let r = analyse(&html, &expect("京ICP备12345678号-1", "某某科技官网", Some("京公网安备11010802020134号")));
         assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn a_big5_footer_in_traditional_characters_is_read() {
+        let page = r#"<html><head><meta charset="big5"><title>某某科技官网</title></head><body>
+<div class="footer">版權所有 © 2024 <a href="https://beian.miit.gov.cn/">京ICP備12345678號-1</a>
+<a href="https://beian.mps.gov.cn/">京公網安備 11010802020134號</a></div></body></html>"#;
+        let bytes = encoding_rs::BIG5.encode(page).0.into_owned();
+        let (html, enc) = super::super::charset::decode_html(bytes, None);
+        assert_eq!(enc.name(), "Big5");
+        let r = analyse(&html, &expect("京ICP备12345678号-1", "某某科技官网", Some("京公网安备11010802020134号")));
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!((r.icp_numbers[0].text.as_str(), r.icp_numbers[0].linked, r.icp_numbers[0].in_footer), ("京ICP备12345678号-1", true, true));
+        assert!(r.psb_numbers[0].linked);
     }
 
     #[test]
