@@ -18,17 +18,19 @@
 //! to another question and one with records only for other names than the one asked (broken or
 //! forged) are failures.
 //!
-//! Each query has a resolver (a name server pool) to itself while it runs, so that its truncation
-//! flag (below) is its own. Resolvers are not built per query, though: one whose lookup got an
-//! answer goes back to an idle list, and the next query takes it with its name server connections
-//! already set up. There is no cache: every query asks the nameservers afresh. Their UDP sockets
-//! come from the probe's [`udp_pool`](super::udp_pool).
+//! Each query has a resolver (a name server pool) to itself while it runs, and resolvers are not
+//! built per query: one whose lookup got an answer goes back to an idle list, and the next query
+//! takes it with its name server connections already set up. (That layout dates from hickory's
+//! resolver, whose CNAME depth counter was shared by the lookups in flight on it; nothing in the
+//! pool needs it now, but one pool shared by all queries has not been measured against it.) There
+//! is no cache: every query asks the nameservers afresh. Their UDP sockets come from the probe's
+//! [`udp_pool`](super::udp_pool).
 //!
 //! A truncated UDP answer is asked again over TCP; when that fails, hickory returns the
-//! truncated answer, whose missing records would read as "no address". So a negative result
-//! after a truncated answer is a failure (inconclusive). That includes a server that truncates
-//! to push clients to TCP (response rate limiting) and then answers NODATA there: the domain is
-//! judged at the next scan rather than wrongly now.
+//! truncated answer, whose missing records could hide an overseas address or read as "no
+//! address". So any answer still truncated is a failure (inconclusive), records or not. That
+//! includes a server that truncates to push clients to TCP (response rate limiting) and then
+//! does not answer there: the domain is judged at the next scan rather than wrongly now.
 
 use super::udp_pool::PooledRuntime;
 use crate::config;
@@ -41,7 +43,6 @@ use hickory_resolver::proto::xfer::{DnsHandle, DnsRequestOptions, DnsResponse, F
 use hickory_resolver::Name;
 use serde::Serialize;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,7 +68,6 @@ struct IdleResolver {
     runtime: tokio::runtime::Id,
     since: std::time::Instant,
     resolver: Resolver,
-    truncated: Arc<AtomicBool>,
 }
 
 /// What the DNS said about one domain.
@@ -152,9 +152,8 @@ impl DnsProbe {
     }
 
     /// A resolver with no lookup in flight: a recent idle one of this runtime (its name server
-    /// connections run there), or a new one; with the flag its UDP sockets set when an answer
-    /// comes back truncated.
-    fn resolver(&self, runtime: tokio::runtime::Id) -> (Resolver, Arc<AtomicBool>) {
+    /// connections run there), or a new one.
+    fn resolver(&self, runtime: tokio::runtime::Id) -> Resolver {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(top) = idle.pop() {
             if top.since.elapsed() > IDLE_RESOLVER_TTL {
@@ -163,42 +162,31 @@ impl DnsProbe {
                 drop(idle);
                 drop((top, stale));
             } else if top.runtime == runtime {
-                return (top.resolver, top.truncated);
+                return top.resolver;
             }
         }
-        let provider = self.runtime.for_resolver();
-        let truncated = provider.truncated();
-        let pool = NameServerPool::from_config(self.nameservers.clone(), self.opts.clone(), GenericConnector::new(provider));
-        (RetryDnsHandle::new(pool, self.opts.attempts), truncated)
+        let provider = GenericConnector::new(self.runtime.for_resolver());
+        let pool = NameServerPool::from_config(self.nameservers.clone(), self.opts.clone(), provider);
+        RetryDnsHandle::new(pool, self.opts.attempts)
     }
 
     /// Keeps a resolver whose lookup got an answer for the next query.
-    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver, truncated: Arc<AtomicBool>) {
+    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE_RESOLVERS {
-            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver, truncated });
+            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver });
         }
     }
 
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
         let runtime = tokio::runtime::Handle::current().id();
-        let (resolver, truncated) = self.resolver(runtime);
-        truncated.store(false, Ordering::Relaxed);
+        let resolver = self.resolver(runtime);
         let answer = self.follow_chain(&resolver, name, rtype).await;
-        match answer {
-            // A resolver that timed out or failed is dropped with whatever state that left behind.
-            TypeAnswer::Failed(_) => answer,
-            // A truncated UDP answer had records that did not fit, so a negative result after one
-            // is hickory falling back to it when TCP failed (name_server_pool.rs), not the
-            // domain's answer: a failure on our side, never "no address".
-            TypeAnswer::Negative { .. } if truncated.load(Ordering::Relaxed) => {
-                TypeAnswer::Failed(format!("{rtype} answer was truncated over UDP and TCP gave none"))
-            }
-            _ => {
-                self.give_back(runtime, resolver, truncated);
-                answer
-            }
+        // A resolver that timed out or failed is dropped with whatever state that left behind.
+        if !matches!(answer, TypeAnswer::Failed(_)) {
+            self.give_back(runtime, resolver);
         }
+        answer
     }
 
     /// Asks for `rtype` at `name` and follows its CNAME chain: through the answer, by owner name
@@ -256,6 +244,12 @@ fn read_answer(
             };
         }
     };
+    if response.truncated() {
+        // hickory asks again over TCP after a truncated UDP answer, and returns the UDP one only
+        // when that failed: records that did not fit are missing (an overseas address, say), and
+        // an empty one would read as "no address".
+        return failed(format!("{rtype} answer{} was truncated over UDP and TCP gave none", at()));
+    }
     if response.queries().first().is_none_or(|q| q.name() != asked || q.query_type() != rtype) {
         return failed(format!("{rtype} query{} was answered for another question", at()));
     }
@@ -352,6 +346,7 @@ mod tests {
     use hickory_resolver::proto::op::{Message, MessageType};
     use hickory_resolver::proto::rr::rdata::{A, AAAA};
     use hickory_resolver::proto::rr::Record;
+    use std::sync::atomic::Ordering;
 
     async fn probe() -> DnsProbe {
         let addr = crate::demo::start_dns().await.unwrap();
@@ -832,5 +827,22 @@ mod tests {
         .await;
         let answer = probe_at(ns).resolve("site.example.cn").await;
         assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("other names")), "{answer:?}");
+    }
+
+    /// A truncated UDP answer that carries part of the A records (the one that did not fit might
+    /// be an overseas address), with TCP down: a failure, not the domain's addresses.
+    #[tokio::test]
+    async fn a_truncated_partial_answer_is_a_failure_when_tcp_fails() {
+        let ns = udp_nameserver(|query, mut answer| {
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(127, 0, 0, 1))));
+                answer.set_truncated(true);
+            }
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
+        let answer = p.resolve("big.example.cn").await;
+        assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("truncated")), "{answer:?}");
     }
 }
