@@ -1,55 +1,73 @@
 //! DNS probe: A and AAAA for a domain from the configured nameservers only (never the system
 //! resolver), with the CNAME chain recorded. A real negative answer (NXDOMAIN, NODATA) is told
-//! apart from a failure on our side (SERVFAIL, REFUSED, timeout), which makes the check
-//! inconclusive instead of becoming a customer finding.
+//! apart from a failure on our side (SERVFAIL, REFUSED, timeout, an answer we cannot use), which
+//! makes the check inconclusive instead of becoming a customer finding.
 //!
-//! Each query has a resolver to itself while it runs. hickory-resolver 0.24 counts CNAME
-//! recursion depth in one counter shared by every lookup in flight on a resolver, so under
-//! concurrency it stops chasing CNAME chains and reports a chained domain as having no address —
-//! which would be a false `dns.unresolved`. One lookup per resolver at a time keeps the count per
-//! chain (0.26 fixes the counter; moving to it is a larger API migration). Resolvers are not
-//! built per query, though: one whose lookup got an answer goes back to an idle list with its
-//! cache cleared (so a re-check never reads an earlier scan's answer), and the next query takes
-//! it with its name server connections already set up. Their UDP sockets come from the probe's
+//! The probe follows CNAME chains itself, over hickory's name server pool (its UDP and TCP
+//! connections and retries) rather than hickory-resolver 0.24's resolver. That one gives up a
+//! chain after eight queries and one listed out of order, reporting either as "no records" — a
+//! false `dns.unresolved` — takes every CNAME in a response as a link whatever its owner, drops
+//! the chain from a negative answer and cannot tell an answer about another name from NODATA.
+//! Here the chain is walked by owner name from the domain, in whatever order the answer lists its
+//! links; addresses are taken only at its end, and records of other owners are ignored. An answer
+//! that ends in a CNAME with nothing for its target gets a new query at the target (an
+//! authoritative server answers only for its own zones), unless it carries the SOA of a zone the
+//! target is in: then it is that zone's NXDOMAIN or NODATA for the target (RFC 6604), as a
+//! recursive server answers. A negative answer keeps the chain that led to it: the evidence that,
+//! say, the CDN name was deleted. A CNAME loop, a chain longer than [`MAX_CNAME_LINKS`], an answer
+//! to another question and one with records only for other names than the one asked (broken or
+//! forged) are failures.
+//!
+//! Each query has a resolver (a name server pool) to itself while it runs, and resolvers are not
+//! built per query: one whose lookup got an answer goes back to an idle list, and the next query
+//! takes it with its name server connections already set up. (That layout dates from hickory's
+//! resolver, whose CNAME depth counter was shared by the lookups in flight on it; nothing in the
+//! pool needs it now, but one pool shared by all queries has not been measured against it.) There
+//! is no cache: every query asks the nameservers afresh. Their UDP sockets come from the probe's
 //! [`udp_pool`](super::udp_pool).
 //!
 //! A truncated UDP answer is asked again over TCP; when that fails, hickory returns the
-//! truncated answer, whose missing records would read as "no address". So a negative result
-//! after a truncated answer is a failure (inconclusive). That includes a server that truncates
-//! to push clients to TCP (response rate limiting) and then answers NODATA there: the domain is
-//! judged at the next scan rather than wrongly now.
+//! truncated answer, whose missing records could hide an overseas address or read as "no
+//! address". So any answer still truncated is a failure (inconclusive), records or not. That
+//! includes a server that truncates to push clients to TCP (response rate limiting) and then
+//! does not answer there: the domain is judged at the next scan rather than wrongly now.
 
 use super::udp_pool::PooledRuntime;
 use crate::config;
-use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, Protocol, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{NameServerConfig, NameServerConfigGroup, Protocol, ResolverOpts};
 use hickory_resolver::error::{ResolveError, ResolveErrorKind};
-use hickory_resolver::lookup::Lookup;
-use hickory_resolver::name_server::GenericConnector;
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
-use hickory_resolver::{AsyncResolver, Name};
+use hickory_resolver::name_server::{GenericConnector, NameServerPool};
+use hickory_resolver::proto::op::{Query, ResponseCode};
+use hickory_resolver::proto::rr::{DNSClass, RData, RecordType};
+use hickory_resolver::proto::xfer::{DnsHandle, DnsRequestOptions, DnsResponse, FirstAnswer, RetryDnsHandle};
+use hickory_resolver::Name;
 use serde::Serialize;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-type Resolver = AsyncResolver<GenericConnector<PooledRuntime>>;
+/// hickory's connections to the configured nameservers (UDP first, TCP after a truncated answer),
+/// with its retries; no cache and no CNAME following of its own.
+type Resolver = RetryDnsHandle<NameServerPool<GenericConnector<PooledRuntime>>>;
 
 /// Resolvers kept between queries; more are dropped when they come back.
 const MAX_IDLE_RESOLVERS: usize = 512;
 
 /// How long an idle resolver is kept. Within a scan one is taken back within milliseconds;
 /// between scans they go, with any TCP connection to a nameserver (after a truncated answer) that
-/// the server may have dropped meanwhile — hickory would answer from the truncated UDP reply.
+/// the server may have dropped meanwhile.
 const IDLE_RESOLVER_TTL: Duration = Duration::from_secs(5);
+
+/// CNAME links followed from the domain before the answer is given up as a failure. Far more
+/// than any real deployment chains (a CDN takes two or three); a chain this long or a loop is
+/// not judged.
+pub const MAX_CNAME_LINKS: usize = 16;
 
 /// An idle resolver: the runtime its connections run on, and when it was given back.
 struct IdleResolver {
     runtime: tokio::runtime::Id,
     since: std::time::Instant,
     resolver: Resolver,
-    truncated: Arc<AtomicBool>,
 }
 
 /// What the DNS said about one domain.
@@ -58,9 +76,11 @@ struct IdleResolver {
 pub enum DnsAnswer {
     /// At least one address; `cnames` is the chain followed, in order.
     Resolved { cnames: Vec<String>, addresses: Vec<IpAddr> },
-    /// The name does not exist, or has no A/AAAA at the end of its chain.
+    /// The name does not exist, or has no A/AAAA at the end of its chain; `cnames` is the chain
+    /// followed to the name that does not exist or has no address, in order.
     NoAddress { cnames: Vec<String>, nxdomain: bool },
-    /// We could not find out: a nameserver failed, refused or timed out.
+    /// We could not find out: a nameserver failed, refused or timed out, or its answer was
+    /// unusable (truncated, about another name, a CNAME loop or a chain too long to follow).
     Failed { reason: String },
 }
 
@@ -74,6 +94,7 @@ impl DnsAnswer {
 }
 
 /// Result of one query type.
+#[derive(Debug)]
 enum TypeAnswer {
     Records { cnames: Vec<String>, addresses: Vec<IpAddr> },
     Negative { cnames: Vec<String>, nxdomain: bool },
@@ -83,8 +104,9 @@ enum TypeAnswer {
 /// Resolver settings bound to the configured nameservers.
 #[derive(Clone)]
 pub struct DnsProbe {
-    config: ResolverConfig,
+    nameservers: NameServerConfigGroup,
     opts: ResolverOpts,
+    request: DnsRequestOptions,
     /// UDP sockets shared by every query of this probe and its clones.
     runtime: PooledRuntime,
     /// Resolvers whose last query got an answer, the most recently given back last.
@@ -93,24 +115,27 @@ pub struct DnsProbe {
 
 impl DnsProbe {
     pub fn new(cfg: &config::Dns) -> DnsProbe {
-        let mut rc = ResolverConfig::new();
+        let mut nameservers = Vec::new();
         for ns in &cfg.nameservers {
             for protocol in [Protocol::Udp, Protocol::Tcp] {
                 let mut nc = NameServerConfig::new(*ns, protocol);
                 nc.trust_negative_responses = true;
-                rc.add_name_server(nc);
+                nameservers.push(nc);
             }
         }
         let mut opts = ResolverOpts::default();
         opts.timeout = Duration::from_millis(cfg.timeout_ms);
         opts.attempts = cfg.attempts;
-        opts.use_hosts_file = false;
-        opts.preserve_intermediates = true;
-        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-        opts.edns0 = true;
-        // Each query has its own resolver (see the module doc), so the cache lives for one chain.
-        opts.cache_size = 16;
-        DnsProbe { config: rc, opts, runtime: PooledRuntime::default(), idle: Arc::default() }
+        let mut request = DnsRequestOptions::default();
+        request.recursion_desired = true;
+        request.use_edns = true;
+        DnsProbe {
+            nameservers: nameservers.into(),
+            opts,
+            request,
+            runtime: PooledRuntime::default(),
+            idle: Arc::default(),
+        }
     }
 
     /// Resolves A and AAAA for `domain`.
@@ -126,10 +151,9 @@ impl DnsProbe {
         combine(a, aaaa)
     }
 
-    /// A resolver with no lookup in flight and an empty cache: a recent idle one of this runtime
-    /// (its name server connections run there), or a new one; with the flag its UDP sockets set
-    /// when an answer comes back truncated.
-    fn resolver(&self, runtime: tokio::runtime::Id) -> (Resolver, Arc<AtomicBool>) {
+    /// A resolver with no lookup in flight: a recent idle one of this runtime (its name server
+    /// connections run there), or a new one.
+    fn resolver(&self, runtime: tokio::runtime::Id) -> Resolver {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(top) = idle.pop() {
             if top.since.elapsed() > IDLE_RESOLVER_TTL {
@@ -138,85 +162,153 @@ impl DnsProbe {
                 drop(idle);
                 drop((top, stale));
             } else if top.runtime == runtime {
-                return (top.resolver, top.truncated);
+                return top.resolver;
             }
         }
-        let provider = self.runtime.for_resolver();
-        let truncated = provider.truncated();
-        (AsyncResolver::new(self.config.clone(), self.opts.clone(), GenericConnector::new(provider)), truncated)
+        let provider = GenericConnector::new(self.runtime.for_resolver());
+        let pool = NameServerPool::from_config(self.nameservers.clone(), self.opts.clone(), provider);
+        RetryDnsHandle::new(pool, self.opts.attempts)
     }
 
-    /// Keeps a resolver whose lookup got an answer for the next query; its cache is cleared, so
-    /// every query asks the nameservers afresh.
-    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver, truncated: Arc<AtomicBool>) {
-        resolver.clear_cache();
+    /// Keeps a resolver whose lookup got an answer for the next query.
+    fn give_back(&self, runtime: tokio::runtime::Id, resolver: Resolver) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE_RESOLVERS {
-            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver, truncated });
+            idle.push(IdleResolver { runtime, since: std::time::Instant::now(), resolver });
         }
     }
 
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
         let runtime = tokio::runtime::Handle::current().id();
-        let (resolver, truncated) = self.resolver(runtime);
-        truncated.store(false, Ordering::Relaxed);
-        let answer = type_answer(resolver.lookup(name.clone(), rtype).await, rtype);
-        match answer {
-            // A resolver that timed out or failed is dropped with whatever state that left behind.
-            TypeAnswer::Failed(_) => answer,
-            // A truncated UDP answer had records that did not fit, so a negative result after one
-            // is hickory falling back to it when TCP failed (name_server_pool.rs), not the
-            // domain's answer: a failure on our side, never "no address".
-            TypeAnswer::Negative { .. } if truncated.load(Ordering::Relaxed) => {
-                TypeAnswer::Failed(format!("{rtype} answer was truncated over UDP and TCP gave none"))
-            }
-            _ => {
-                self.give_back(runtime, resolver, truncated);
-                answer
+        let resolver = self.resolver(runtime);
+        let answer = self.follow_chain(&resolver, name, rtype).await;
+        // A resolver that timed out or failed is dropped with whatever state that left behind.
+        if !matches!(answer, TypeAnswer::Failed(_)) {
+            self.give_back(runtime, resolver);
+        }
+        answer
+    }
+
+    /// Asks for `rtype` at `name` and follows its CNAME chain: through the answer, by owner name
+    /// from the name asked, and with a new query at the chain's last name when an answer ends in
+    /// a CNAME whose target it does not answer for.
+    async fn follow_chain(&self, resolver: &Resolver, name: &Name, rtype: RecordType) -> TypeAnswer {
+        let mut chain: Vec<Name> = Vec::new();
+        let mut asked = name.clone();
+        loop {
+            let result = resolver.lookup(Query::query(asked.clone(), rtype), self.request).first_answer().await;
+            match read_answer(result, name, &asked, &mut chain, rtype) {
+                Step::Done(answer) => return answer,
+                Step::Ask(next) => asked = next,
             }
         }
     }
 }
 
-/// What one lookup of `rtype` said: its addresses and CNAME chain, a real negative answer, or a
-/// failure on our side.
-fn type_answer(result: Result<Lookup, ResolveError>, rtype: RecordType) -> TypeAnswer {
-    match result {
-        Ok(lookup) => {
-            let mut cnames = Vec::new();
-            let mut addresses = Vec::new();
-            for rec in lookup.record_iter() {
-                match rec.data() {
-                    Some(RData::CNAME(target)) => {
-                        let target = target.0.to_ascii().trim_end_matches('.').to_ascii_lowercase();
-                        if !cnames.contains(&target) {
-                            cnames.push(target);
-                        }
+/// What to do after one response.
+enum Step {
+    Done(TypeAnswer),
+    /// Ask again at the chain's last name, which the answer did not answer for.
+    Ask(Name),
+}
+
+/// Reads one response to a query for `rtype` at `asked` (`domain` itself or the last name of its
+/// chain so far), extending `chain` with the CNAME links it holds.
+fn read_answer(
+    result: Result<DnsResponse, ResolveError>,
+    domain: &Name,
+    asked: &Name,
+    chain: &mut Vec<Name>,
+    rtype: RecordType,
+) -> Step {
+    let at = || if asked == domain { String::new() } else { format!(" at {}", printable(asked)) };
+    let failed = |why: String| Step::Done(TypeAnswer::Failed(why));
+    let cnames = |chain: &[Name]| chain.iter().map(printable).collect::<Vec<_>>();
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            return match e.kind() {
+                // An empty answer: the name does not exist, or has no record of this type.
+                ResolveErrorKind::NoRecordsFound { query, response_code, .. }
+                    if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
+                {
+                    if query.name() != asked || query.query_type() != rtype {
+                        failed(format!("{rtype} query{} was answered for {} {}", at(), printable(query.name()), query.query_type()))
+                    } else {
+                        Step::Done(TypeAnswer::Negative { cnames: cnames(chain), nxdomain: *response_code == ResponseCode::NXDomain })
                     }
-                    Some(RData::A(a)) => addresses.push(IpAddr::V4(a.0)),
-                    Some(RData::AAAA(a)) => addresses.push(IpAddr::V6(a.0)),
-                    _ => {}
                 }
-            }
-            if addresses.is_empty() {
-                TypeAnswer::Negative { cnames, nxdomain: false }
-            } else {
-                TypeAnswer::Records { cnames, addresses }
-            }
+                ResolveErrorKind::NoRecordsFound { response_code, .. } => failed(format!("{rtype} query{} answered {response_code}", at())),
+                ResolveErrorKind::Timeout => failed(format!("{rtype} query{} timed out", at())),
+                _ => failed(format!("{rtype} query{} failed: {e}", at())),
+            };
         }
-        Err(e) => match e.kind() {
-            ResolveErrorKind::NoRecordsFound { response_code, .. }
-                if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
-            {
-                TypeAnswer::Negative { cnames: Vec::new(), nxdomain: *response_code == ResponseCode::NXDomain }
-            }
-            ResolveErrorKind::NoRecordsFound { response_code, .. } => {
-                TypeAnswer::Failed(format!("{rtype} query answered {response_code}"))
-            }
-            ResolveErrorKind::Timeout => TypeAnswer::Failed(format!("{rtype} query timed out")),
-            _ => TypeAnswer::Failed(format!("{rtype} query failed: {e}")),
-        },
+    };
+    if response.truncated() {
+        // hickory asks again over TCP after a truncated UDP answer, and returns the UDP one only
+        // when that failed: records that did not fit are missing (an overseas address, say), and
+        // an empty one would read as "no address".
+        return failed(format!("{rtype} answer{} was truncated over UDP and TCP gave none", at()));
     }
+    if response.queries().first().is_none_or(|q| q.name() != asked || q.query_type() != rtype) {
+        return failed(format!("{rtype} query{} was answered for another question", at()));
+    }
+    let answers = response.answers();
+    // Walk the chain by owner name; records of other owners are not part of it.
+    let mut end = asked.clone();
+    loop {
+        let owned = || answers.iter().filter(|r| r.dns_class() == DNSClass::IN && *r.name() == end);
+        let addresses: Vec<IpAddr> = owned()
+            .filter_map(|r| match r.data() {
+                Some(RData::A(a)) if rtype == RecordType::A => Some(IpAddr::V4(a.0)),
+                Some(RData::AAAA(a)) if rtype == RecordType::AAAA => Some(IpAddr::V6(a.0)),
+                _ => None,
+            })
+            .collect();
+        if !addresses.is_empty() {
+            return Step::Done(TypeAnswer::Records { cnames: cnames(chain), addresses });
+        }
+        let target = owned().find_map(|r| match r.data() {
+            Some(RData::CNAME(target)) => Some(target.0.clone()),
+            _ => None,
+        });
+        let Some(target) = target else { break };
+        if target == *domain || chain.contains(&target) {
+            chain.push(target);
+            return failed(format!("{rtype}: CNAME loop {} → {}", printable(domain), cnames(chain).join(" → ")));
+        }
+        if chain.len() == MAX_CNAME_LINKS {
+            return failed(format!("{rtype}: CNAME chain longer than {MAX_CNAME_LINKS} links from {}", printable(domain)));
+        }
+        chain.push(target.clone());
+        end = target;
+    }
+    if end != *asked {
+        // The answer ends in a CNAME with nothing for its target. With the SOA of a zone the
+        // target is in, it is that zone's NXDOMAIN or NODATA for it (RFC 6604: the code is about
+        // the chain's last name), as a recursive server answers. Without, the server may just not
+        // serve the target's zone (an authoritative server answers only for its own): ask there.
+        let negative = matches!(response.response_code(), ResponseCode::NXDomain | ResponseCode::NoError)
+            && response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA && r.name().zone_of(&end));
+        if !negative {
+            return Step::Ask(end);
+        }
+    }
+    if end == *asked && !answers.is_empty() && !answers.iter().any(|r| r.name() == asked) {
+        // Records, but none for the name asked: a broken or forged answer, not "no address".
+        return failed(format!("{rtype} answer{} has records only for other names", at()));
+    }
+    match response.response_code() {
+        rc @ (ResponseCode::NXDomain | ResponseCode::NoError) => {
+            Step::Done(TypeAnswer::Negative { cnames: cnames(chain), nxdomain: rc == ResponseCode::NXDomain })
+        }
+        rc => failed(format!("{rtype} query{} answered {rc}", at())),
+    }
+}
+
+/// A name as recorded: lower case, without the root's dot.
+fn printable(name: &Name) -> String {
+    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// Joins the A and AAAA answers. A failure of either makes the whole answer a failure: we do not
@@ -254,6 +346,7 @@ mod tests {
     use hickory_resolver::proto::op::{Message, MessageType};
     use hickory_resolver::proto::rr::rdata::{A, AAAA};
     use hickory_resolver::proto::rr::Record;
+    use std::sync::atomic::Ordering;
 
     async fn probe() -> DnsProbe {
         let addr = crate::demo::start_dns().await.unwrap();
@@ -519,5 +612,237 @@ mod tests {
         let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
         let answer = p.resolve("big.example.cn").await;
         assert!(matches!(answer, DnsAnswer::Failed { .. }), "{answer:?}");
+    }
+
+    fn nm(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn cname(owner: &str, target: &str) -> Record {
+        Record::from_rdata(nm(owner), 60, RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(nm(target))))
+    }
+
+    fn a(owner: &str, last: u8) -> Record {
+        Record::from_rdata(nm(owner), 60, RData::A(A::new(127, 0, 0, last)))
+    }
+
+    fn probe_at(ns: std::net::SocketAddr) -> DnsProbe {
+        DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 1000, attempts: 1 })
+    }
+
+    /// The name a query asks about, lower case with the root's dot.
+    fn asked(query: &Message) -> Option<String> {
+        Some(query.queries().first()?.name().to_ascii().to_ascii_lowercase())
+    }
+
+    /// A CNAME to a name that does not exist, or has no address: the chain is the evidence ("the
+    /// CDN name was deleted"), whether the server gives it with the final code (a recursive
+    /// server, RFC 6604) or one link at a time.
+    #[tokio::test]
+    async fn a_chain_to_a_missing_name_is_recorded_with_the_negative_answer() {
+        let ns = udp_nameserver(|query, mut answer| {
+            match asked(query)?.as_str() {
+                // One link, the target asked for separately.
+                "alias.example.cn." => {
+                    answer.add_answer(cname("alias.example.cn.", "gone.cdn.example.net."));
+                    answer.set_response_code(ResponseCode::NXDomain);
+                }
+                "gone.cdn.example.net." => {
+                    answer.set_response_code(ResponseCode::NXDomain);
+                }
+                "alias2.example.cn." => {
+                    answer.add_answer(cname("alias2.example.cn.", "empty.cdn.example.net."));
+                }
+                // The whole chain in one answer, with the SOA of the last name's zone.
+                "alias3.example.cn." => {
+                    answer.add_answer(cname("alias3.example.cn.", "edge.cdn.example.net."));
+                    answer.add_answer(cname("edge.cdn.example.net.", "gone.origin.example.org."));
+                    let soa = hickory_resolver::proto::rr::rdata::SOA::new(
+                        nm("ns.example.org."),
+                        nm("hostmaster.example.org."),
+                        1,
+                        3600,
+                        600,
+                        86400,
+                        60,
+                    );
+                    answer.add_name_server(Record::from_rdata(nm("example.org."), 60, RData::SOA(soa)));
+                    answer.set_response_code(ResponseCode::NXDomain);
+                }
+                _ => {}
+            }
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        assert_eq!(
+            p.resolve("alias.example.cn").await,
+            DnsAnswer::NoAddress { cnames: vec!["gone.cdn.example.net".into()], nxdomain: true }
+        );
+        assert_eq!(
+            p.resolve("alias2.example.cn").await,
+            DnsAnswer::NoAddress { cnames: vec!["empty.cdn.example.net".into()], nxdomain: false }
+        );
+        assert_eq!(
+            p.resolve("alias3.example.cn").await,
+            DnsAnswer::NoAddress { cnames: vec!["edge.cdn.example.net".into(), "gone.origin.example.org".into()], nxdomain: true }
+        );
+    }
+
+    /// A nameserver that hands out a CNAME chain `c0.chain.test` → … → `c<len>.chain.test`
+    /// (A 127.0.0.7), one link per answer, counting the queries it answers.
+    async fn chain_nameserver(len: usize, queries: Arc<std::sync::atomic::AtomicUsize>) -> std::net::SocketAddr {
+        udp_nameserver(move |query, mut answer| {
+            queries.fetch_add(1, Ordering::Relaxed);
+            let n = asked(query)?;
+            let k: usize = n.strip_prefix('c')?.split('.').next()?.parse().ok()?;
+            if k < len {
+                answer.add_answer(cname(&n, &format!("c{}.chain.test.", k + 1)));
+            } else if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(a(&n, 7));
+            }
+            Some(answer)
+        })
+        .await
+    }
+
+    /// A chain needing many follow-up queries is followed to its end (hickory gives up after
+    /// eight and reports no records); one longer than `MAX_CNAME_LINKS` is a failure, never
+    /// "no address".
+    #[tokio::test]
+    async fn long_chains_are_followed_and_one_too_long_is_a_failure() {
+        for len in [1, 8, 10, MAX_CNAME_LINKS] {
+            let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let p = probe_at(chain_nameserver(len, queries.clone()).await);
+            let want = DnsAnswer::Resolved {
+                cnames: (1..=len).map(|k| format!("c{k}.chain.test")).collect(),
+                addresses: vec!["127.0.0.7".parse().unwrap()],
+            };
+            assert_eq!(p.resolve("c0.chain.test").await, want, "{len} links");
+            assert_eq!(queries.load(Ordering::Relaxed), 2 * (len + 1), "{len} links: one query per name and type");
+        }
+        let p = probe_at(chain_nameserver(MAX_CNAME_LINKS + 1, Arc::default()).await);
+        let answer = p.resolve("c0.chain.test").await;
+        assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("longer than")), "{answer:?}");
+    }
+
+    /// A ten-link chain in one answer is followed by owner name, in whatever order the records
+    /// come: in order it takes no further query for A.
+    #[tokio::test]
+    async fn a_chain_in_one_answer_is_walked_by_owner_name() {
+        for reversed in [false, true] {
+            let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = queries.clone();
+            let ns = udp_nameserver(move |query, mut answer| {
+                if query.queries()[0].query_type() == RecordType::A {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+                let n = asked(query)?;
+                let start: usize = n.strip_prefix('c')?.split('.').next()?.parse().ok()?;
+                let mut records: Vec<Record> =
+                    (start..10).map(|k| cname(&format!("c{k}.one.test."), &format!("c{}.one.test.", k + 1))).collect();
+                if reversed {
+                    records.reverse();
+                }
+                for r in records {
+                    answer.add_answer(r);
+                }
+                if query.queries()[0].query_type() == RecordType::A {
+                    answer.add_answer(a("c10.one.test.", 6));
+                }
+                Some(answer)
+            })
+            .await;
+            let answer = probe_at(ns).resolve("c0.one.test").await;
+            assert_eq!(
+                answer,
+                DnsAnswer::Resolved {
+                    cnames: (1..=10).map(|k| format!("c{k}.one.test")).collect(),
+                    addresses: vec!["127.0.0.6".parse().unwrap()]
+                },
+                "reversed {reversed}"
+            );
+            assert_eq!(queries.load(Ordering::Relaxed), 1, "reversed {reversed}");
+        }
+    }
+
+    /// A CNAME loop, in one answer or across two, is a failure with the loop as its reason.
+    #[tokio::test]
+    async fn a_cname_loop_is_a_failure() {
+        for one_answer in [true, false] {
+            let ns = udp_nameserver(move |query, mut answer| {
+                let n = asked(query)?;
+                if one_answer || n == "a.loop.test." {
+                    answer.add_answer(cname("a.loop.test.", "b.loop.test."));
+                }
+                if one_answer || n == "b.loop.test." {
+                    answer.add_answer(cname("b.loop.test.", "a.loop.test."));
+                }
+                Some(answer)
+            })
+            .await;
+            let answer = probe_at(ns).resolve("a.loop.test").await;
+            assert!(
+                matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("CNAME loop a.loop.test → b.loop.test → a.loop.test")),
+                "one answer {one_answer}: {answer:?}"
+            );
+        }
+    }
+
+    /// Only the chain from the name asked counts: a CNAME or an address of another owner, in any
+    /// section, is neither a link nor an address of the domain.
+    #[tokio::test]
+    async fn records_of_other_owners_are_not_part_of_the_chain() {
+        let ns = udp_nameserver(|query, mut answer| {
+            if asked(query)? != "site.example.cn." {
+                // AAAA at the chain's end: none.
+                return Some(answer);
+            }
+            answer.add_answer(cname("junk.example.org.", "evil.example.org."));
+            answer.add_answer(cname("site.example.cn.", "real.cdn.example.net."));
+            answer.add_answer(a("evil.example.org.", 66));
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(a("real.cdn.example.net.", 5));
+            }
+            answer.add_additional(cname("more.example.org.", "evil.example.org."));
+            Some(answer)
+        })
+        .await;
+        assert_eq!(
+            probe_at(ns).resolve("site.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec!["real.cdn.example.net".into()], addresses: vec!["127.0.0.5".parse().unwrap()] }
+        );
+    }
+
+    /// An answer with records only for another name than the one asked is broken (or forged), not
+    /// the domain's NODATA.
+    #[tokio::test]
+    async fn an_answer_for_another_name_is_a_failure() {
+        let ns = udp_nameserver(|query, mut answer| {
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(Record::from_rdata(nm("other.example.org."), 60, RData::A(A::new(47, 93, 1, 1))));
+            }
+            Some(answer)
+        })
+        .await;
+        let answer = probe_at(ns).resolve("site.example.cn").await;
+        assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("other names")), "{answer:?}");
+    }
+
+    /// A truncated UDP answer that carries part of the A records (the one that did not fit might
+    /// be an overseas address), with TCP down: a failure, not the domain's addresses.
+    #[tokio::test]
+    async fn a_truncated_partial_answer_is_a_failure_when_tcp_fails() {
+        let ns = udp_nameserver(|query, mut answer| {
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(127, 0, 0, 1))));
+                answer.set_truncated(true);
+            }
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
+        let answer = p.resolve("big.example.cn").await;
+        assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("truncated")), "{answer:?}");
     }
 }

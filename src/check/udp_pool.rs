@@ -115,21 +115,13 @@ fn exchange_key(msg: &[u8]) -> Option<([u8; 2], &[u8])> {
 pub struct PooledRuntime {
     tokio: TokioRuntimeProvider,
     idle: Arc<Idle>,
-    /// Set when one of this provider's sockets receives a truncated answer.
-    truncated: Arc<AtomicBool>,
 }
 
 impl PooledRuntime {
     /// A provider for one resolver: its own task set (as hickory's tokio provider gives each
     /// resolver, so dropping the resolver stops its background tasks), this pool's sockets.
     pub fn for_resolver(&self) -> PooledRuntime {
-        PooledRuntime { tokio: TokioRuntimeProvider::new(), idle: self.idle.clone(), truncated: Arc::default() }
-    }
-
-    /// The flag this provider's sockets set when an answer comes back truncated (the TC bit);
-    /// whoever reads it resets it before each lookup.
-    pub fn truncated(&self) -> Arc<AtomicBool> {
-        self.truncated.clone()
+        PooledRuntime { tokio: TokioRuntimeProvider::new(), idle: self.idle.clone() }
     }
 
     /// How many idle sockets the pool holds now (both families).
@@ -155,7 +147,6 @@ impl RuntimeProvider for PooledRuntime {
 
     fn bind_udp(&self, local_addr: SocketAddr, _server_addr: SocketAddr) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Udp>>>> {
         let idle = self.idle.clone();
-        let truncated = self.truncated.clone();
         // Registering with the reactor needs the runtime's context, which the future has.
         Box::pin(async move {
             let runtime = tokio::runtime::Handle::current().id();
@@ -166,7 +157,6 @@ impl RuntimeProvider for PooledRuntime {
                 runtime,
                 idle,
                 query: OnceLock::new(),
-                truncated,
                 sent: AtomicU32::new(0),
                 received: AtomicU32::new(0),
                 waiting: AtomicBool::new(false),
@@ -186,7 +176,6 @@ pub struct PooledUdp {
     /// The ID and question of the first datagram sent ([`exchange_key`]; `None` when it was not
     /// a DNS query), which an answer must repeat.
     query: OnceLock<Option<([u8; 2], Vec<u8>)>>,
-    truncated: Arc<AtomicBool>,
     sent: AtomicU32,
     received: AtomicU32,
     /// A receive returned `Pending` and has not completed since.
@@ -220,8 +209,6 @@ impl DnsUdpSocket for PooledUdp {
 
     /// Receives the next datagram that answers this socket's query. One with another ID or
     /// another question (hickory checks only the ID) is dropped, and the socket is not reused.
-    /// A truncated answer (TC) is passed on, for hickory to ask again over TCP, and noted in
-    /// the provider's [`PooledRuntime::truncated`] flag.
     fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
         loop {
             let mut read = tokio::io::ReadBuf::new(buf);
@@ -237,9 +224,6 @@ impl DnsUdpSocket for PooledUdp {
                     if !self.answers_query(&buf[..n]) {
                         self.failed.store(true, Ordering::Relaxed);
                         continue;
-                    }
-                    if buf.get(2).is_some_and(|flags| flags & 0x02 != 0) {
-                        self.truncated.store(true, Ordering::Relaxed);
                     }
                     return Poll::Ready(Ok((n, from)));
                 }
