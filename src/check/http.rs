@@ -147,7 +147,9 @@ impl HttpProbe {
                 Ok(c) => c,
                 Err(e) => return Err(fail(&url, "error", None, e, &redirects)),
             };
-            // No compression is asked for; a body that comes compressed anyway is refused below.
+            // No compression is asked for. A body sent gzip or deflate anyway is decoded (reqwest
+            // does, within the body cap, which counts decoded bytes), as a browser would; one in
+            // another coding is refused below.
             let resp = match client.get(request_url).header(reqwest::header::ACCEPT_ENCODING, "identity").send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -178,7 +180,7 @@ impl HttpProbe {
             }
             let coding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             if let Some(coding) = coding.filter(|c| !c.trim().eq_ignore_ascii_case("identity")) {
-                let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and is not decoded");
+                let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and cannot be decoded");
                 return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
             let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -462,7 +464,9 @@ mod tests {
                     "forbidden.example.cn" => (axum::http::StatusCode::FORBIDDEN, "<title>blocked</title>").into_response(),
                     "slow-down.example.cn" => (axum::http::StatusCode::TOO_MANY_REQUESTS, "later").into_response(),
                     "tohttps.example.cn" => Redirect::permanent("https://tohttps.example.cn/").into_response(),
-                    "gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
+                    "gzip.example.cn" => ([("content-encoding", "gzip")], GZIPPED_TITLE.to_vec()).into_response(),
+                    "broken-gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
+                    "brotli.example.cn" => ([("content-encoding", "br")], vec![0x0b, 0x02, 0x80]).into_response(),
                     _ => "<title>ok</title>".into_response(),
                 }
             }))
@@ -477,6 +481,11 @@ mod tests {
         let dns = DnsProbe::new(&config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 });
         (HttpProbe::new(cfg, dns, classifier).unwrap(), port)
     }
+
+    /// `<title>gz</title>`, gzipped (Python's `gzip.compress(..., mtime=0)`).
+    const GZIPPED_TITLE: [u8; 32] = [
+        31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 179, 41, 201, 44, 201, 73, 181, 75, 175, 178, 209, 135, 176, 0, 168, 63, 178, 50, 17, 0, 0, 0,
+    ];
 
     const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
@@ -531,11 +540,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_compressed_body_is_not_read_as_the_page() {
+    async fn a_body_sent_compressed_anyway_is_decoded_when_it_can_be() {
         let (probe, _) = world(1 << 20).await;
-        let failures = probe.fetch_homepage("gzip.example.cn", LOCAL).await.unwrap_err();
+        // gzip, though not asked for: read as a browser reads it.
+        let page = probe.fetch_homepage("gzip.example.cn", LOCAL).await.unwrap();
+        assert_eq!(page.html, "<title>gz</title>");
+        // A broken gzip body is the site's error, as it is in a browser.
+        let failures = probe.fetch_homepage("broken-gzip.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures[0].kind, "error", "{failures:?}");
+        // A coding we cannot decode: the body is not read as the page, and that is ours.
+        let failures = probe.fetch_homepage("brotli.example.cn", LOCAL).await.unwrap_err();
         assert_eq!(failures[0].kind, "local", "{failures:?}");
-        assert!(failures[0].detail.contains("gzip"), "{failures:?}");
+        assert!(failures[0].detail.contains("\"br\""), "{failures:?}");
     }
 
     #[tokio::test]
