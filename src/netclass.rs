@@ -295,7 +295,8 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
                 // 2001:30::/28, AMT, AS112-v6 and the anycast addresses are globally reachable.
                 _ if s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0 => "benchmarking",
                 _ if s[0] == 0x2001 && s[1] & 0xfff0 == 0x0010 => "reserved",
-                _ if s[0] & 0xfff0 == 0x3ff0 => "documentation",
+                // 3fff::/20 (RFC 9637).
+                _ if s[0] == 0x3fff && s[1] & 0xf000 == 0 => "documentation",
                 // (NAT64 `64:ff9b::/96` is its IPv4 address by `canonical`, judged above.)
                 _ if s[0] & 0xe000 != 0x2000 => "reserved",
                 _ => return None,
@@ -372,6 +373,8 @@ mod tests {
             ("fe80::1", "link_local"),
             ("ff02::1", "multicast"),
             ("2001:db8::1", "documentation"),
+            ("3fff::1", "documentation"),
+            ("3fff:fff:ffff::1", "documentation"),
             ("::ffff:10.0.0.1", "private"),
             ("64:ff9b::a00:1", "private"),
             ("100::1", "reserved"),
@@ -382,6 +385,9 @@ mod tests {
         assert_eq!(non_public_reason("172.32.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("100.128.0.1".parse().unwrap()), None);
         assert_eq!(non_public_reason("64:ff9b::808:808".parse().unwrap()), None);
+        // Only 3fff::/20 is for documentation (RFC 9637), not its neighbours.
+        assert_eq!(non_public_reason("3fff:1000::1".parse().unwrap()), None);
+        assert_eq!(non_public_reason("3ff0::1".parse().unwrap()), None);
     }
 
     #[test]

@@ -374,8 +374,7 @@ fn describe(e: &reqwest::Error) -> (&'static str, String) {
 fn is_local_failure(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(e.kind(), NetworkUnreachable | AddrNotAvailable | NetworkDown | OutOfMemory)
-        // EPERM, EACCES, ENFILE, EMFILE, EAFNOSUPPORT, ENOBUFS
-        || matches!(e.raw_os_error(), Some(1 | 13 | 23 | 24 | 97 | 105))
+        || matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES | libc::ENFILE | libc::EMFILE | libc::EAFNOSUPPORT | libc::ENOBUFS))
 }
 
 /// Verifies certificates as a browser would, records the verdict, and lets the handshake go on:

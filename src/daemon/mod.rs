@@ -314,10 +314,12 @@ async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
 }
 
 /// After try `attempt` to queue the firing for instant `at` failed at `now`: the pause before the
-/// next try (doubling, at most [`ENQUEUE_PAUSE_MAX`]), or `None` when [`ENQUEUE_WINDOW`] after
-/// the instant has passed and the firing is given up.
+/// next try (doubling, at most [`ENQUEUE_PAUSE_MAX`], and never past the window's end, where the
+/// last try is), or `None` when [`ENQUEUE_WINDOW`] after the instant has passed and the firing is
+/// given up.
 fn retry_pause(at: DateTime<Utc>, now: DateTime<Utc>, attempt: u32) -> Option<Duration> {
-    (now < at + ENQUEUE_WINDOW).then(|| Duration::from_secs(1 << attempt.min(6)).min(ENQUEUE_PAUSE_MAX))
+    let left = (at + ENQUEUE_WINDOW - now).to_std().ok().filter(|d| !d.is_zero())?;
+    Some(Duration::from_secs(1 << attempt.min(6)).min(ENQUEUE_PAUSE_MAX).min(left))
 }
 
 /// Watchdog pings and status lines, on their own so that no long database work delays them.
@@ -400,7 +402,8 @@ mod tests {
         assert_eq!(pauses, [2, 4, 8, 16, 32, 60, 60, 60].map(|n| Some(s(n))));
         // However many tries failed: still tried just before the window ends, given up at its end.
         let end = t0() + ENQUEUE_WINDOW;
-        assert_eq!(retry_pause(t0(), end - chrono::Duration::milliseconds(1), 1000), Some(ENQUEUE_PAUSE_MAX));
+        assert_eq!(retry_pause(t0(), end - chrono::Duration::seconds(90), 1000), Some(ENQUEUE_PAUSE_MAX));
+        assert_eq!(retry_pause(t0(), end - chrono::Duration::milliseconds(1), 1000), Some(Duration::from_millis(1)));
         assert_eq!(retry_pause(t0(), end, 1), None);
     }
 
@@ -413,7 +416,7 @@ mod tests {
         }
         let end = t0() + ENQUEUE_WINDOW;
         let last = *tried.last().unwrap();
-        assert!(last >= end && last - chrono::Duration::from_std(ENQUEUE_PAUSE_MAX).unwrap() < end, "the last try at {last}");
+        assert_eq!(last, end, "the last try is at the window's end, not past it");
         assert_eq!(tried.len(), 15, "after 2, 4, 8, 16 and 32 s, a try a minute: {tried:?}");
     }
 

@@ -207,7 +207,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
 
 /// The stored result of a check that kept crashing: inconclusive, so it never touches a ticket.
 fn internal_error(target: &Target, attempts: i64) -> ResultRow {
-    let check = crate::scan::DomainCheck::internal_error(target, &format!("the check failed {attempts} times"));
+    let check = crate::scan::DomainCheck::internal_error(target, &format!("the check did not finish in {attempts} claims (the process died during it, or its result could not be stored)"));
     let evidence = serde_json::to_string(&check).unwrap_or_default();
     check.into_row(evidence)
 }
@@ -545,7 +545,7 @@ mod tests {
             assert_eq!(down["inconclusive"], true, "{url}: {down}");
             assert_eq!(
                 down["findings"],
-                serde_json::json!([{"code": "scan.inconclusive", "detail": format!("internal error: the check failed {MAX_ATTEMPTS} times")}]),
+                serde_json::json!([{"code": "scan.inconclusive", "detail": format!("internal error: the check did not finish in {MAX_ATTEMPTS} claims (the process died during it, or its result could not be stored)")}]),
                 "{url}"
             );
             assert_eq!(shop["domain"], SHOP.2);
