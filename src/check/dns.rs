@@ -15,8 +15,9 @@
 //! target is in: then it is that zone's NXDOMAIN or NODATA for the target (RFC 6604), as a
 //! recursive server answers. A negative answer keeps the chain that led to it: the evidence that,
 //! say, the CDN name was deleted. A CNAME loop, a chain longer than [`MAX_CNAME_LINKS`], an answer
-//! to another question and one with records only for other names than the one asked (broken or
-//! forged) are failures.
+//! to another question, one with records only for other names than the one asked (broken or
+//! forged) and an empty answer without its zone's SOA (a referral: RFC 2308 has every NXDOMAIN
+//! and NODATA carry one) are failures.
 //!
 //! Each query has a resolver (a name server pool) to itself while it runs, and resolvers are not
 //! built per query: one whose lookup got an answer goes back to an idle list, and the next query
@@ -229,11 +230,14 @@ fn read_answer(
         Err(e) => {
             return match e.kind() {
                 // An empty answer: the name does not exist, or has no record of this type.
-                ResolveErrorKind::NoRecordsFound { query, response_code, .. }
+                ResolveErrorKind::NoRecordsFound { query, soa, response_code, .. }
                     if matches!(*response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
                 {
                     if query.name() != asked || query.query_type() != rtype {
                         failed(format!("{rtype} query{} was answered for {} {}", at(), printable(query.name()), query.query_type()))
+                    } else if !soa.as_ref().is_some_and(|r| r.record_type() == RecordType::SOA && r.data().is_some()) {
+                        // (hickory 0.24 puts the first authority record here whatever its type.)
+                        failed(no_soa(rtype, &at(), *response_code))
                     } else {
                         Step::Done(TypeAnswer::Negative { cnames: cnames(chain), nxdomain: *response_code == ResponseCode::NXDomain })
                     }
@@ -299,11 +303,21 @@ fn read_answer(
         return failed(format!("{rtype} answer{} has records only for other names", at()));
     }
     match response.response_code() {
+        rc @ (ResponseCode::NXDomain | ResponseCode::NoError) if !response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA) => {
+            failed(no_soa(rtype, &at(), rc))
+        }
         rc @ (ResponseCode::NXDomain | ResponseCode::NoError) => {
             Step::Done(TypeAnswer::Negative { cnames: cnames(chain), nxdomain: rc == ResponseCode::NXDomain })
         }
         rc => failed(format!("{rtype} query{} answered {rc}", at())),
     }
+}
+
+/// Why a negative answer without an SOA is not taken: authoritative servers put their zone's SOA
+/// in every NXDOMAIN and NODATA answer (RFC 2308) and resolvers pass it on. An empty answer
+/// without one is a referral (NS records only: a server that does not serve the zone) or broken.
+fn no_soa(rtype: RecordType, at: &str, rc: ResponseCode) -> String {
+    format!("{rtype} query{at} answered {rc} with no records and no SOA: a referral or a broken answer, not a negative one")
 }
 
 /// A name as recorded: lower case, without the root's dot.
@@ -469,6 +483,9 @@ mod tests {
     /// A UDP nameserver on loopback that answers each query with what `reply` makes of it (a
     /// response with the query's ID and question, for `reply` to fill in), or not at all when
     /// `reply` says `None`.
+    /// A nameserver answering each query as `reply` says. An empty NOERROR or NXDOMAIN answer
+    /// with nothing in its authority section gets the SOA of the name asked, as an authoritative
+    /// server sends it (RFC 2308).
     async fn udp_nameserver(mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
         let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = sock.local_addr().unwrap();
@@ -476,12 +493,24 @@ mod tests {
             let mut buf = [0u8; 512];
             while let Ok((n, from)) = sock.recv_from(&mut buf).await {
                 let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-                if let Some(answer) = reply(&query, response_to(&query)) {
+                if let Some(mut answer) = reply(&query, response_to(&query)) {
+                    let negative = matches!(answer.response_code(), ResponseCode::NoError | ResponseCode::NXDomain);
+                    if negative && answer.answers().is_empty() && answer.name_servers().is_empty() {
+                        if let Some(q) = query.queries().first() {
+                            answer.add_name_server(soa_record(q.name().clone()));
+                        }
+                    }
                     let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
                 }
             }
         });
         addr
+    }
+
+    /// The SOA of the zone `zone`.
+    fn soa_record(zone: Name) -> Record {
+        let soa = hickory_resolver::proto::rr::rdata::SOA::new(nm("ns.example."), nm("hostmaster.example."), 1, 3600, 600, 86400, 60);
+        Record::from_rdata(zone, 60, RData::SOA(soa))
     }
 
     /// An empty response to `query`: its ID and question.
@@ -657,16 +686,7 @@ mod tests {
                 "alias3.example.cn." => {
                     answer.add_answer(cname("alias3.example.cn.", "edge.cdn.example.net."));
                     answer.add_answer(cname("edge.cdn.example.net.", "gone.origin.example.org."));
-                    let soa = hickory_resolver::proto::rr::rdata::SOA::new(
-                        nm("ns.example.org."),
-                        nm("hostmaster.example.org."),
-                        1,
-                        3600,
-                        600,
-                        86400,
-                        60,
-                    );
-                    answer.add_name_server(Record::from_rdata(nm("example.org."), 60, RData::SOA(soa)));
+                    answer.add_name_server(soa_record(nm("example.org.")));
                     answer.set_response_code(ResponseCode::NXDomain);
                 }
                 _ => {}
@@ -687,6 +707,27 @@ mod tests {
             p.resolve("alias3.example.cn").await,
             DnsAnswer::NoAddress { cnames: vec!["edge.cdn.example.net".into(), "gone.origin.example.org".into()], nxdomain: true }
         );
+    }
+
+    /// An empty answer with NS records and no SOA is a referral (a server that does not serve the
+    /// zone sending us up the tree), not NODATA: a failure, at a chain's end or for the domain.
+    #[tokio::test]
+    async fn a_referral_is_no_negative_answer() {
+        let ns = udp_nameserver(|query, mut answer| {
+            if asked(query)? == "alias.example.cn." {
+                answer.add_answer(cname("alias.example.cn.", "edge.cdn.example.net."));
+            } else {
+                let root = hickory_resolver::proto::rr::rdata::NS(nm("a.root-servers.net."));
+                answer.add_name_server(Record::from_rdata(Name::root(), 3600, RData::NS(root)));
+            }
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        for domain in ["alias.example.cn", "direct.example.cn"] {
+            let answer = p.resolve(domain).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("no SOA")), "{domain}: {answer:?}");
+        }
     }
 
     /// A nameserver that hands out a CNAME chain `c0.chain.test` → … → `c<len>.chain.test`
