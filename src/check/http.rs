@@ -54,7 +54,8 @@ pub struct TlsEvidence {
 pub struct Failure {
     pub ip: IpAddr,
     pub url: String,
-    /// `refused`, `timeout`, `tls`, `status`, `redirects`, `redirect_refused`, `error`; or, making
+    /// `refused`, `timeout`, `tls`, `status`, `redirects`, `redirect_refused`, `body` (the server
+    /// answered, but its body broke off or could not be decoded), `error`; or, making
     /// the check inconclusive ([`Failure::is_ours`]), `local` (our side failed: our network, our
     /// resolver, a body we cannot read) or `throttled` (the server answered 429 or 408: it was
     /// our rate it refused, not the public).
@@ -187,14 +188,21 @@ impl HttpProbe {
             let (body, truncated) = match read_capped(resp, self.cfg.max_body_bytes).await {
                 Ok(b) => b,
                 Err(e) => {
-                    let (kind, detail) = describe(&e);
+                    // The server answered: a body it broke off or garbled is `body`, which (unlike
+                    // `error`) does not send the check on to try https.
+                    let (kind, detail) = match describe(&e) {
+                        ("error", detail) => ("body", detail),
+                        other => other,
+                    };
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
             };
             let bytes = body.len();
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
-            // A stub whose meta refresh leads on at once is a redirect (one to itself is not).
-            if let Some(next) = refresh::target(&html).and_then(|t| url.join(t).ok()).filter(|n| *n != url) {
+            // A stub whose meta refresh leads on at once is a redirect; not one to itself, nor one
+            // to another scheme (browsers ignore a `javascript:` refresh and show the page).
+            let refresh = refresh::target(&html).and_then(|t| url.join(&t).ok());
+            if let Some(next) = refresh.filter(|n| *n != url && matches!(n.scheme(), "http" | "https")) {
                 if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
@@ -465,6 +473,8 @@ mod tests {
                     "tohttps.example.cn" => Redirect::permanent("https://tohttps.example.cn/").into_response(),
                     "gzip.example.cn" => ([("content-encoding", "gzip")], GZIPPED_TITLE.to_vec()).into_response(),
                     "broken-gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
+                    "stub.example.cn" => r#"<meta http-equiv="refresh" content="0;url=/landing">"#.into_response(),
+                    "js-refresh.example.cn" => r#"<meta http-equiv="refresh" content="0;url=javascript:void(0)"><title>js</title>"#.into_response(),
                     "brotli.example.cn" => ([("content-encoding", "br")], vec![0x0b, 0x02, 0x80]).into_response(),
                     _ => "<title>ok</title>".into_response(),
                 }
@@ -498,6 +508,18 @@ mod tests {
         assert_eq!(page.redirects, vec!["http://hop.example.cn/".to_string()]);
         assert_eq!(page.html, "<title>landing</title>");
         assert!(page.tls.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_meta_refresh_is_followed_only_to_http_and_https() {
+        let (probe, _) = world(1 << 20).await;
+        let page = probe.fetch_homepage("stub.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.html.as_str()), ("http://stub.example.cn/landing", "<title>landing</title>"));
+        assert_eq!(page.redirects, vec!["http://stub.example.cn/".to_string()]);
+        // A browser ignores a javascript: refresh and shows the page; so is it judged.
+        let page = probe.fetch_homepage("js-refresh.example.cn", LOCAL).await.unwrap();
+        assert_eq!(page.final_url, "http://js-refresh.example.cn/");
+        assert!(page.redirects.is_empty());
     }
 
     #[tokio::test]
@@ -544,9 +566,10 @@ mod tests {
         // gzip, though not asked for: read as a browser reads it.
         let page = probe.fetch_homepage("gzip.example.cn", LOCAL).await.unwrap();
         assert_eq!(page.html, "<title>gz</title>");
-        // A broken gzip body is the site's error, as it is in a browser.
+        // A broken gzip body is the site's error, as it is in a browser; the site answered over
+        // http, so https is not tried.
         let failures = probe.fetch_homepage("broken-gzip.example.cn", LOCAL).await.unwrap_err();
-        assert_eq!(failures[0].kind, "error", "{failures:?}");
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), ["body"], "{failures:?}");
         // A coding we cannot decode: the body is not read as the page, and that is ours.
         let failures = probe.fetch_homepage("brotli.example.cn", LOCAL).await.unwrap_err();
         assert_eq!(failures[0].kind, "local", "{failures:?}");

@@ -3,8 +3,11 @@
 //! one, so the stub is not judged as the site's homepage.
 //!
 //! Only the document's head is looked at (browsers honour the tag anywhere, but stubs put it
-//! there, and scanning a whole 40 KB page for it on every check is not free). A tag inside a
-//! comment or a `<noscript>` does not count: a browser running scripts ignores both.
+//! there, and scanning a whole 40 KB page for it on every check is not free). A tag a browser
+//! running scripts does not act on does not count: one in a comment, a `<noscript>`, a script's
+//! text (`document.write('<meta …>')` for some visitors only), a `<template>`, `<style>`,
+//! `<textarea>` or `<title>`. Nor does one whose URL is not http(s): a browser ignores a
+//! `javascript:` refresh (the caller checks the scheme after joining the URL).
 
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -16,17 +19,23 @@ const HEAD_BYTES: usize = 32 * 1024;
 /// read first, and is judged itself.
 pub const MAX_DELAY_SECONDS: u64 = 10;
 
-static REFRESH_TAG: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r#"(?i)<meta\s[^>]*http-equiv\s*=\s*["']?\s*refresh\b[^>]*>"#).expect("meta refresh regex"));
-static CONTENT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r#"(?i)\scontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).expect("meta content regex"));
-/// What hides a tag from a browser that runs scripts.
-static HIDDEN: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?is)<!--.*?(?:-->|\z)|<noscript\b.*?(?:</noscript|\z)").expect("hidden regex"));
+/// A `<meta>` start tag with `http-equiv=refresh`, to its `>` (quoted values may hold `>`).
+static REFRESH_TAG: Lazy<Regex> = Lazy::new(|| {
+    let attrs = r#"(?:[^>"']|"[^"]*"|'[^']*')*"#;
+    let value = r#"(?:"\s*refresh\s*"|'\s*refresh\s*'|refresh\b)"#;
+    Regex::new(&format!(r#"(?i)<meta\s{attrs}?http-equiv\s*=\s*{value}{attrs}>"#)).expect("meta refresh regex")
+});
+/// What hides a tag from a browser that runs scripts: a comment, or the text of an element whose
+/// content is not parsed as tags (or, for `<template>`, never acted on).
+static HIDDEN: Lazy<Regex> = Lazy::new(|| {
+    let elements = ["noscript", "script", "style", "template", "textarea", "title"].map(|e| format!(r"<{e}\b.*?(?:</{e}|\z)"));
+    Regex::new(&format!(r"(?is)<!--.*?(?:-->|\z)|{}", elements.join("|"))).expect("hidden regex")
+});
 
-/// The URL (as written, to be joined with the page's) that the page's meta refresh leads to
-/// within [`MAX_DELAY_SECONDS`]; `None` when there is none, it waits longer, or it reloads the
-/// page itself (no URL).
-pub fn target(html: &str) -> Option<&str> {
+/// The URL (as written, character references decoded; to be joined with the page's) that the
+/// page's meta refresh leads to within [`MAX_DELAY_SECONDS`]; `None` when there is none, it waits
+/// longer, or it reloads the page itself (no URL).
+pub fn target(html: &str) -> Option<String> {
     let mut head = &html[..floor_char_boundary(html, HEAD_BYTES)];
     if let Some(body) = find_ascii_ci(head, "<body") {
         head = &head[..body];
@@ -35,10 +44,12 @@ pub fn target(html: &str) -> Option<&str> {
     tags.peek()?;
     let hidden: Vec<_> = HIDDEN.find_iter(head).map(|h| h.range()).collect();
     let tag = tags.find(|t| !hidden.iter().any(|h| h.contains(&t.start())))?;
-    let content = CONTENT.captures(tag.as_str())?;
-    let value = content.get(1).or(content.get(2)).or(content.get(3))?.as_str();
-    let (delay, url) = parse_content(value)?;
-    (delay <= MAX_DELAY_SECONDS).then_some(url)
+    // The tag alone, through the HTML parser: its attributes as a browser reads them (quotes,
+    // `&amp;` and the other character references).
+    let fragment = scraper::Html::parse_fragment(tag.as_str());
+    let meta = fragment.root_element().descendent_elements().find(|e| e.value().name() == "meta")?;
+    let (delay, url) = parse_content(meta.value().attr("content")?)?;
+    (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
 }
 
 /// Splits a refresh `content` value into its delay and URL, the way the HTML standard's
@@ -95,8 +106,11 @@ mod tests {
             (r#"<meta http-equiv="refresh" content="10;url=/wait">"#, Some("/wait")),
             (r#"<meta http-equiv="refresh" content="0;url = 首页.html">"#, Some("首页.html")),
             (r#"<!-- <meta http-equiv="refresh" content="0; url=/old"> --><meta http-equiv="refresh" content="0; url=/new">"#, Some("/new")),
+            (r#"<meta http-equiv="refresh" content="0;url=/index.php?m=content&amp;c=index&#38;a=lists">"#, Some("/index.php?m=content&c=index&a=lists")),
+            (r#"<meta http-equiv="refresh" content="0;url=/a>b">"#, Some("/a>b")),
+            (r#"<script>document.write('<meta http-equiv="refresh" content="0;url=/m/">');</script><meta http-equiv="refresh" content="0;url=/real">"#, Some("/real")),
         ] {
-            assert_eq!(target(page), want, "{page}");
+            assert_eq!(target(page).as_deref(), want, "{page}");
         }
     }
 
@@ -112,6 +126,10 @@ mod tests {
             // Hidden from a browser that runs scripts.
             r#"<!-- <meta http-equiv="refresh" content="0; url=/old"> -->"#,
             r#"<noscript><meta http-equiv="refresh" content="0; url=/nojs"></noscript>"#,
+            r#"<script>if (/Mobile/.test(navigator.userAgent)) document.write('<meta http-equiv="refresh" content="0;url=/m/">');</script>"#,
+            r#"<template><meta http-equiv="refresh" content="0;url=/tpl/"></template>"#,
+            r#"<title>a <meta http-equiv="refresh" content="0;url=/t/"></title>"#,
+            r#"<style>/* <meta http-equiv="refresh" content="0;url=/s/"> */</style>"#,
             // Not a refresh, or not in the head.
             r#"<meta http-equiv="content-type" content="text/html; charset=gbk">"#,
             r#"<meta name="refresh" content="0; url=/x">"#,
