@@ -371,9 +371,9 @@ pub fn parse_subject_number(s: &str) -> Result<IcpNumber, String> {
 
 fn why_not_icp(s: &str) -> String {
     let folded = fold(s);
-    if folded.contains("ICP证") || folded.contains("B2-") || folded.contains("B1-") {
+    if !find_licenses_in_folded(&folded).is_empty() {
         "a licence number, not a filing number".into()
-    } else if folded.contains("公网安备") {
+    } else if !find_psb_in_folded(&folded).is_empty() {
         "a public-security number, not an ICP filing number".into()
     } else {
         "not an ICP filing number (expected e.g. 京ICP备12345678号-1)".into()
@@ -455,6 +455,8 @@ mod tests {
         assert!(site("京ICP证030173号").contains("licence"));
         assert!(site("粤B2-20130742").starts_with("ERR"));
         assert!(site("京公网安备11010802020134号").contains("public-security"));
+        assert!(site("京ICP證030173號").contains("licence"));
+        assert!(site("京公網安備11010802020134號").contains("public-security"));
         assert!(site("京ICP备1234号-1").starts_with("ERR"), "too few digits");
         assert!(site("港ICP备12345678号-1").starts_with("ERR"), "not a province");
         assert!(site("京ICP备12345678号").contains("suffix"));
