@@ -91,7 +91,8 @@ impl Classifier {
     }
 
     /// Parses `cidr,region,in_region,label` rows (header required, columns in any order). A block
-    /// listed twice (the same network and prefix length) is an error naming both lines.
+    /// listed twice (the same network and prefix length) with other data is an error naming both
+    /// lines; a row repeated exactly is read once.
     pub fn add_inventory_csv(&mut self, text: &str) -> Result<usize> {
         let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = rdr.headers()?.clone();
@@ -101,8 +102,9 @@ impl Classifier {
         };
         let li = col("label");
         let mut n = 0;
-        // The line each block came from: a block listed twice is an error, not the later row
-        // silently replacing the earlier one. (Nested blocks of other lengths are fine.)
+        // The line each block came from: a block listed twice with different data is an error,
+        // not the later row silently replacing the earlier one; a row repeated exactly (as
+        // exports have) is read once. (Nested blocks of other lengths are fine.)
         let mut seen: std::collections::HashMap<IpNet, u64> = std::collections::HashMap::new();
         for rec in rdr.records() {
             let rec = rec?;
@@ -120,14 +122,20 @@ impl Classifier {
                 in_region,
                 label: li.map(field).unwrap_or("").to_string(),
             };
-            if let Some(earlier) = seen.insert(block.cidr, line) {
-                bail!("line {line}: cidr {} repeats line {earlier}: each block is listed once", block.cidr);
-            }
             let listed = match block.cidr {
-                IpNet::V4(net) => self.inv4.get(&net).is_some(),
-                IpNet::V6(net) => self.inv6.get(&net).is_some(),
+                IpNet::V4(net) => self.inv4.get(&net),
+                IpNet::V6(net) => self.inv6.get(&net),
             };
-            anyhow::ensure!(!listed, "line {line}: cidr {} is already in the inventory", block.cidr);
+            if let Some(earlier) = listed {
+                if *earlier == block && seen.contains_key(&block.cidr) {
+                    continue;
+                }
+                match seen.get(&block.cidr) {
+                    Some(at) => bail!("line {line}: cidr {} repeats line {at} with other data: each block is listed once", block.cidr),
+                    None => bail!("line {line}: cidr {} is already in the inventory", block.cidr),
+                }
+            }
+            seen.insert(block.cidr, line);
             match block.cidr {
                 IpNet::V4(net) => self.inv4.insert(net, block),
                 IpNet::V6(net) => self.inv6.insert(net, block),
@@ -431,6 +439,9 @@ mod tests {
         let err = c.add_inventory_csv("cidr,region,in_region\n47.52.0.0/16,cn-beijing,true\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("47.52.0.0/16"), "{err}");
         assert_eq!(c.classify("47.52.0.1".parse().unwrap()).name(), "provider_out_of_region");
+        // A row repeated exactly is read once.
+        let mut c = Classifier::default();
+        assert_eq!(c.add_inventory_csv("cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n47.92.0.0/14,cn-beijing,true,华北2\n").unwrap(), 1);
         // Nested blocks of different lengths are not duplicates: the longest prefix wins.
         let mut c = Classifier::default();
         assert_eq!(c.add_inventory_csv("cidr,region,in_region\n47.92.0.0/14,cn-beijing,true\n47.92.8.0/24,cn-hongkong,false\n").unwrap(), 2);
