@@ -259,12 +259,17 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
         .captures_iter(folded)
         .filter_map(|c| {
             let m = c.get(0)?;
-            let (kept, end) = kept_number(m, c.get(2)?, c.get(3).is_some() || c.get(4).is_some(), 10);
+            // Only 号 ends the digits for sure: without it, a year range after the number
+            // (`苏ICP备15012345 2015-2024`) reads as more digit groups and a suffix. When groups
+            // are dropped, so is the suffix that followed them.
+            let number = c.get(2)?;
+            let (kept, end) = kept_number(m, number, c.get(3).is_some(), 10);
             let digits = digits_of(kept);
             if !(5..=12).contains(&digits.len()) {
                 return None;
             }
-            let suffix = c.get(4).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|n| *n > 0);
+            let whole = kept.len() == number.as_str().len();
+            let suffix = c.get(4).filter(|_| whole).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|n| *n > 0);
             Some((m.start()..end, IcpNumber { province: first_char(c.get(1)?.as_str()), digits, suffix }))
         })
         .collect()

@@ -394,7 +394,6 @@ fn p36_number_split_over_spans_on_separate_lines() {
 }
 
 #[test]
-#[ignore = "misread: a number without 号 followed by a year range ('苏ICP备15012345 2015-2024') takes the first year into its digits and the second as its suffix"]
 fn p28_unterminated_number_then_year_range() {
     let f = "28_unterminated_then_years.html";
     let r = run(f, "苏ICP备15012345号-1", "无锡太湖软件科技有限公司", None);
@@ -408,7 +407,6 @@ fn p28_unterminated_number_then_year_range() {
 }
 
 #[test]
-#[ignore = "misread: a ten-digit number without 号 followed by a year range ('粤ICP备2021123456 2021-2024') is not found at all (digits and year exceed 12 digits)"]
 fn p29_unterminated_modern_number_then_year_range() {
     let f = "29_unterminated_modern_then_years.html";
     let r = run(f, "粤ICP备2021123456号-1", "东莞市精工五金制品有限公司", None);
@@ -471,7 +469,6 @@ fn p19_uppercase_http_link_with_path_and_english_title() {
 }
 
 #[test]
-#[ignore = "misread: href=\"hhttps://beian.miit.gov.cn/\" (a doubled-h typo: an unknown scheme, the link goes nowhere) counts as linked"]
 fn p32_typo_scheme_is_not_a_link() {
     let f = "32_hhttps_typo.html";
     let r = run(f, "黔ICP备2023001234号-1", "贵阳黔味农产品有限公司", None);
@@ -499,7 +496,6 @@ fn p20_footer_injected_by_script() {
 }
 
 #[test]
-#[ignore = "misread (expectation uncertain): a public-security number only in a script is not reported at all (ICP numbers in scripts are reported with source \"script\")"]
 fn p20_psb_number_only_in_script_is_reported_as_such() {
     let f = "20_script_injected_footer.html";
     let r = run(f, "渝ICP备2021001234号-1", "重庆山城火锅连锁官网", Some("渝公网安备50010302001234号"));
@@ -644,7 +640,6 @@ fn p27_undeclared_gbk_uppercase_tags_crlf() {
 }
 
 #[test]
-#[ignore = "misread: a Big5 page whose <meta charset> comes after 4096 bytes (a long inline <style>) is decoded as GB18030; a browser re-decodes on meeting the meta"]
 fn p33_big5_meta_after_a_long_style() {
     let f = "33_big5_late_meta.html";
     let r = run(f, "粤ICP备12345678号-1", "深圳華僑電子有限公司", None);

@@ -1,5 +1,5 @@
 //! Charset decoding for fetched and saved pages: byte-order mark first, then the Content-Type
-//! header, then `<meta charset>` in the first bytes, else UTF-8 — and when undeclared bytes are
+//! header, then `<meta charset>` in the first 64 KB, else UTF-8 — and when undeclared bytes are
 //! not valid UTF-8, GB18030 (Chinese pages often leave the charset out). GBK, GB2312, GB18030 and
 //! Big5 all decode through encoding_rs.
 
@@ -7,8 +7,11 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 
-/// How far into the body a `<meta>` charset declaration is looked for.
-const SNIFF_BYTES: usize = 4096;
+/// How far into the body a `<meta>` charset declaration is looked for. Browsers pre-scan 1 KB
+/// but re-decode when the parser meets a declaration later in the head, after a long inline
+/// `<style>` or `<script>` say; the search stops at the first declaration, so a page that
+/// declares its charset early costs no more for the long reach.
+const SNIFF_BYTES: usize = 64 * 1024;
 
 static META_CHARSET: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r#"(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)"#).expect("meta charset regex")

@@ -269,10 +269,13 @@ const BLOCKS: [&str; 30] = [
 ];
 const FOOTER_MARKS: [&str; 5] = ["footer", "foot", "bottom", "copyright", "beian"];
 
+/// The host a link leads to: of an http(s) or scheme-relative URL only (`hhttps://beian.miit.gov.cn/`,
+/// a typo, leads nowhere).
 fn host_of(href: &str) -> Option<String> {
     let href = href.trim();
     let url = if href.starts_with("//") { url::Url::parse(&format!("http:{href}")) } else { url::Url::parse(href) };
-    url.ok()?.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    let url = url.ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
+    url.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Per open element: what it changed, to undo on close.
@@ -470,9 +473,11 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
         });
     }
     let mut seen: std::collections::HashSet<String> = report.psb_numbers.iter().map(|m| m.code.clone()).collect();
-    for (_, p) in number::find_psb_in_folded(&text.attributes) {
-        if seen.insert(p.code.clone()) {
-            report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source: "alt" });
+    for (source, hidden) in [("script", &text.script), ("alt", &text.attributes)] {
+        for (_, p) in number::find_psb_in_folded(hidden) {
+            if seen.insert(p.code.clone()) {
+                report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source });
+            }
         }
     }
     for (_, l) in find_in_stretches(&text.visible, &["ICP", "B1", "B2"], number::find_licenses_in_folded) {
