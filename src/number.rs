@@ -90,7 +90,7 @@ impl fmt::Display for PsbNumber {
 pub enum License {
     /// 经营许可证, e.g. `京ICP证030173号`.
     Icp { province: char, digits: String },
-    /// 增值电信业务经营许可证, e.g. `粤B2-20130742`.
+    /// 增值电信业务经营许可证, e.g. `粤B2-20130742`, or cross-regional for both classes, `B1.B2-20140123`.
     Telecom { province: Option<char>, class: String, digits: String },
 }
 
@@ -212,7 +212,7 @@ static ICP_RE: Lazy<Regex> = Lazy::new(|| {
 static PSB_AT: Lazy<Regex> =
     Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *[网網] *安 *[备備] *:? *(\d(?: ?\d)*) *([号號])?")).expect("PSB regex"));
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12]) *- *(\d{{6,12}})")).expect("licence regex")
+    Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12](?: *\. *B[12])?) *- *(\d{{6,12}})")).expect("licence regex")
 });
 
 /// The leading digit groups of a number's digits as matched. Groups run on across single spaces
@@ -323,7 +323,7 @@ pub fn find_licenses_in_folded(folded: &str) -> Vec<(Range<usize>, License)> {
                 range,
                 License::Telecom {
                     province: c.get(3).map(|p| first_char(p.as_str())),
-                    class: c.get(4)?.as_str().to_string(),
+                    class: c.get(4)?.as_str().replace(' ', ""),
                     digits: c.get(5)?.as_str().to_string(),
                 },
             ))
@@ -488,6 +488,7 @@ mod tests {
             find_license_numbers(footer).iter().map(|n| n.to_string()).collect::<Vec<_>>(),
             vec!["京ICP证030173号", "粤B2-20130742"]
         );
+        assert_eq!(find_license_numbers("跨地区增值电信业务经营许可证：B1.B2-20140123").iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["B1.B2-20140123"]);
         // A year after the number is not its suffix, and a short code is not a PSB number.
         assert_eq!(find_icp_numbers("京ICP备12345678号 2024")[0].suffix, None);
         assert!(find_psb_numbers("京公网安备110108号").is_empty());

@@ -342,7 +342,6 @@ fn p31_example_number_in_a_beian_section_is_not_in_the_footer() {
 }
 
 #[test]
-#[ignore = "misread (expectation uncertain): a cross-regional licence B1.B2-20140123 is reported as B2-20140123 (the B1 is dropped)"]
 fn p31_cross_regional_licence_keeps_b1_b2() {
     let f = "31_cloud_provider_beian_section.html";
     let r = run(f, "浙ICP备2021001234号-3", "西湖云", None);

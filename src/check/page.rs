@@ -490,10 +490,10 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
 
 /// Characters a filing, public-security or licence number can be written with (in folded text):
 /// province characters, digits (the patterns' `\d` is Unicode), the letters and words of the
-/// patterns, spaces and hyphens.
+/// patterns, spaces, hyphens and the dot of `B1.B2`.
 fn may_be_in_number(c: char) -> bool {
     c.is_ascii_digit()
-        || matches!(c, ' ' | '-' | ':' | 'I' | 'C' | 'P' | 'B' | '备' | '证' | '号' | '公' | '网' | '安' | '備' | '證' | '號' | '網')
+        || matches!(c, ' ' | '-' | ':' | '.' | 'I' | 'C' | 'P' | 'B' | '备' | '证' | '号' | '公' | '网' | '安' | '備' | '證' | '號' | '網')
         || (!c.is_ascii() && (c.is_numeric() || number::PROVINCES.contains(c)))
 }
 
