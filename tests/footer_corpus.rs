@@ -696,3 +696,429 @@ fn cli_check_page_on_a_gb2312_government_page() {
     let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["page.number_unlinked"]);
 }
+
+// =============================================================================================
+// Second round (pages 40–65)
+// =============================================================================================
+
+/// The (text, source) of the ICP mentions reported as visible text.
+fn visible_icp(r: &PageReport) -> Vec<(&str, bool, bool)> {
+    r.icp_numbers.iter().filter(|m| m.source == "text").map(|m| (m.text.as_str(), m.linked, m.in_footer)).collect()
+}
+
+fn codes(r: &PageReport) -> Vec<String> {
+    r.findings.iter().map(|f| f.code.to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers hidden with inline CSS
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "misread: numbers in elements with inline style display:none are read as visible text (linked, in footer) and the page passes; nothing is shown"]
+fn p40_numbers_hidden_with_display_none() {
+    // §1: the homepage must *show* the number; §4.4: "every ICP filing number in the visible
+    // text". A number inside style="display:none" is not shown to anyone.
+    let f = "40_inline_display_none.html";
+    let r = run(f, "浙ICP备2023045678号-1", "青藤网络", Some("浙公网安备33010602013579号"));
+    assert_eq!(r.title.as_deref(), Some("杭州青藤网络科技有限公司-官网"));
+    assert_eq!(visible_icp(&r), [], "{r:#?}");
+    assert!(r.psb_numbers.iter().all(|m| m.source != "text"), "{r:#?}");
+    assert_eq!(codes(&r), ["page.number_missing", "page.psb_missing"]);
+}
+
+#[test]
+fn p41_font_size_zero_parent_does_not_hide_its_children() {
+    // The inline-block gap trick: the <ul> has font-size:0, each <li> sets 12px again, so the
+    // number is visible.
+    let f = "41_font_size_zero_and_hidden_old_number.html";
+    let r = run(f, "苏ICP备2022067890号-1", "苏州锦程物流有限公司", None);
+    assert_eq!(r.icp_numbers[0].text, "苏ICP备2022067890号-1");
+    assert!(r.icp_numbers[0].linked && r.icp_numbers[0].in_footer);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+#[ignore = "misread: the previous owner's number in <span style=\"visibility:hidden\"> is reported as visible text"]
+fn p41_old_number_hidden_with_visibility_hidden_is_not_shown() {
+    let f = "41_font_size_zero_and_hidden_old_number.html";
+    let r = run(f, "苏ICP备2022067890号-1", "苏州锦程物流有限公司", None);
+    assert_eq!(visible_icp(&r), [("苏ICP备2022067890号-1", true, true)], "{r:#?}");
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+fn p65_footer_with_short_id_then_privacy_dialog_hidden_inline() {
+    let f = "65_ft_then_hidden_privacy_dialog.html";
+    let r = run(f, "皖ICP备2022034567号-1", "合肥徽府装饰工程有限公司", None);
+    assert_eq!(visible_icp(&r).iter().map(|m| (m.0, m.1)).collect::<Vec<_>>(), [("皖ICP备2022034567号-1", true)]);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+#[ignore = "misread: the footer <div id=\"ft\"> is the last visible thing on the page, but its number is reported in_footer: false (\"ft\" is not a mark, and the display:none privacy dialog after it is counted as visible text, pushing it out of the last 30%)"]
+fn p65_number_before_a_hidden_dialog_is_in_the_footer() {
+    let f = "65_ft_then_hidden_privacy_dialog.html";
+    let r = run(f, "皖ICP备2022034567号-1", "合肥徽府装饰工程有限公司", None);
+    check(f, &r, &Want {
+        title: "合肥徽府装饰工程有限公司",
+        icp: &[vis("皖ICP备2022034567号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Footers not in the page itself
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p42_footer_in_an_iframe() {
+    // The footer document is fetched by the browser from the iframe's src; the homepage itself
+    // holds no number (design §4.5 "no ICP filing number on the homepage").
+    let f = "42_iframe_footer.html";
+    let r = run(f, "赣ICP备2020012345号-1", "南昌赣江律师事务所", None);
+    check(f, &r, &Want { title: "南昌赣江律师事务所", icp: &[], psb: &[], licences: Some(&[]), findings: &["page.number_missing"] });
+}
+
+#[test]
+fn p43_footer_loaded_by_ajax() {
+    let f = "43_ajax_loaded_footer.html";
+    let r = run(f, "吉ICP备2019012345号-1", "长春北方汽车配件有限公司", None);
+    check(f, &r, &Want { title: "长春北方汽车配件有限公司", icp: &[], psb: &[], licences: Some(&[]), findings: &["page.number_missing"] });
+    assert!(!r.findings[0].detail.contains("only in"));
+}
+
+#[test]
+fn p44_mobile_page_tiny_footer() {
+    let f = "44_mobile_tiny_footer.html";
+    let r = run(f, "粤ICP备2022056789号-2", "佛山家居建材网", None);
+    check(f, &r, &Want {
+        title: "佛山家居建材网手机版",
+        icp: &[vis("粤ICP备2022056789号-2", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p45_next_js_footer_and_next_data_json() {
+    // The footer is server-rendered; __NEXT_DATA__ repeats it (reported once, as text) and
+    // names a sister site's number (only in script).
+    let f = "45_next_data_json.html";
+    let r = run(f, "沪ICP备2021034567号-1", "申城数智", Some("沪公网安备31010402009876号"));
+    check(f, &r, &Want {
+        title: "申城数智 - 企业数字化转型服务商",
+        icp: &[vis("沪ICP备2021034567号-1", true, true), hidden("沪ICP备2021034567号-3", "script")],
+        psb: &[("31010402009876", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unusual carriers
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p46_number_in_a_marquee() {
+    let f = "46_marquee_footer.html";
+    let r = run(f, "豫ICP备10023456号-1", "郑州中原种业有限公司", Some("豫公网安备41010502001234号"));
+    check(f, &r, &Want {
+        title: "郑州中原种业有限公司",
+        icp: &[vis("豫ICP备10023456号-1", true, true)],
+        psb: &[("41010502001234", false, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p47_number_on_a_button_psb_in_a_label() {
+    // A <button> navigating by onclick is not an <a> whose href host is MIIT (§1, §4.4).
+    let f = "47_button_and_label.html";
+    let r = run(f, "鄂ICP备2023012345号-1", "武汉江城优选商城", Some("鄂公网安备42010602001234号"));
+    check(f, &r, &Want {
+        title: "武汉江城优选商城",
+        icp: &[vis("鄂ICP备2023012345号-1", false, true)],
+        psb: &[("42010602001234", false, "text")],
+        licences: Some(&[]),
+        findings: &["page.number_unlinked"],
+    });
+}
+
+#[test]
+fn p48_number_only_in_an_abbr_title_inside_the_link() {
+    let f = "48_abbr_title_only.html";
+    let r = run(f, "京ICP备2022034567号-1", "北京燕园书社", None);
+    check(f, &r, &Want {
+        title: "北京燕园书社",
+        icp: &[hidden("京ICP备2022034567号-1", "alt")],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &["page.number_missing"],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Link spellings
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p49_whitespace_and_newlines_around_href() {
+    let f = "49_href_with_whitespace.html";
+    let r = run(f, "浙ICP备2020056789号-1", "杭州西子茶庄", Some("浙公网安备33010602012345号"));
+    check(f, &r, &Want {
+        title: "杭州西子茶庄",
+        icp: &[vis("浙ICP备2020056789号-1", true, true)],
+        psb: &[("33010602012345", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p50_host_uppercase_trailing_dot_ports_and_old_path() {
+    let f = "50_host_variants.html";
+    let r = run(f, "闽ICP备2020012345号-1", "闽南文旅集团", None);
+    check(f, &r, &Want {
+        title: "闽南文旅集团",
+        icp: &[
+            vis("闽ICP备2020012345号-1", true, true),
+            vis("闽ICP备2020012345号-2", true, true),
+            vis("闽ICP备2020012345号-3", true, true),
+            vis("闽ICP备2020012345号-4", true, true),
+            vis("闽ICP备2020012345号-5", true, true),
+        ],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p51_scheme_less_href_is_relative_even_with_base() {
+    // href="beian.miit.gov.cn" resolves against <base href> to www.lvyuantea.com/beian.miit.gov.cn.
+    let f = "51_schemeless_href_with_base.html";
+    let r = run(f, "赣ICP备2021004567号-1", "婺源绿源茶业", Some("赣公网安备36113002000456号"));
+    check(f, &r, &Want {
+        title: "婺源绿源茶业",
+        icp: &[vis("赣ICP备2021004567号-1", false, true)],
+        psb: &[("36113002000456", false, "text")],
+        licences: Some(&[]),
+        findings: &["page.number_unlinked"],
+    });
+    assert_ne!(r.icp_numbers[0].href_host.as_deref(), Some("beian.miit.gov.cn"));
+}
+
+#[test]
+fn p64_the_wrong_number_is_the_linked_one() {
+    let f = "64_wrong_number_linked.html";
+    let r = run(f, "粤ICP备2023098765号-1", "东莞华南模具有限公司", None);
+    check(f, &r, &Want {
+        title: "东莞华南模具有限公司",
+        icp: &[vis("粤ICP备17012345号-1", true, true), vis("粤ICP备2023098765号-1", false, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &["page.number_unlinked"],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Titles
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p52_second_title_from_an_included_document() {
+    // A Dreamweaver footer include brings its own <html><head><title>无标题文档: the document's
+    // title is the first <title>.
+    let f = "52_second_title_in_include.html";
+    let r = run(f, "浙ICP备14023456号-1", "宁波甬江外贸有限公司", None);
+    check(f, &r, &Want {
+        title: "宁波甬江外贸有限公司",
+        icp: &[vis("浙ICP备14023456号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p53_empty_first_title_is_the_title() {
+    // document.title is the first <title> element's text, here empty; the include's later
+    // <title> holding the name does not make up for it.
+    let f = "53_empty_title_then_include.html";
+    let r = run(f, "浙ICP备15034567号-1", "温州瓯江鞋业有限公司", None);
+    assert_eq!(r.title, None);
+    assert_eq!(visible_icp(&r), [("浙ICP备15034567号-1", true, true)]);
+    assert_eq!(codes(&r), ["page.title_mismatch"]);
+}
+
+#[test]
+fn p54_title_with_character_references() {
+    let f = "54_title_entities.html";
+    let r = run(f, "湘ICP备2021056789号-1", "山水&人文旅行网", None);
+    check(f, &r, &Want {
+        title: "山水&人文 旅行网 — 首页",
+        icp: &[vis("湘ICP备2021056789号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p55_title_fullwidth_letters_and_an_abbreviated_name() {
+    let f = "55_title_fullwidth_abbreviated.html";
+    let r = run(f, "粤ICP备2020067891号-1", "YunFan云帆科技", None);
+    check(f, &r, &Want {
+        title: "ＹＵＮＦＡＮ 云帆 科技 | 首页",
+        icp: &[vis("粤ICP备2020067891号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+    // Filed under the full company name, the title only abbreviates it (§1: must contain it).
+    let r = run(f, "粤ICP备2020067891号-1", "深圳市前海云帆科技有限公司", None);
+    assert_eq!(codes(&r), ["page.title_mismatch"]);
+    let r = run(f, "粤ICP备2020067891号-1", "云帆科技", None);
+    assert_eq!(codes(&r), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number spellings
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p56_dash_variants_traditional_forms_and_glued_text() {
+    let f = "56_dash_variants.html";
+    let r = run(f, "鲁ICP备12345678号-1", "山东齐鲁职业学院", None);
+    check(f, &r, &Want {
+        title: "山东齐鲁职业学院",
+        icp: &[
+            vis("鲁ICP备12345678号-1", true, true),
+            vis("鲁ICP备12345678号-2", false, true),
+            vis("鲁ICP备12345678号-3", false, true),
+            vis("鲁ICP备12345678号-4", false, true),
+            vis("鲁ICP备12345678号-5", false, true),
+            vis("鲁ICP备12345678号-6", false, true),
+            vis("鲁ICP备12345678号-7", false, true),
+            vis("鲁ICP备12345678号-8", false, true),
+        ],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+#[ignore = "misread (expectation uncertain): 冀ICP备<br>2022012345号-1, the number wrapped onto two lines inside its MIIT link, is not found (a <br> ends the text run with a line break the number pattern does not cross), so page.number_missing is raised for a shown, linked number"]
+fn p57_number_wrapped_by_br() {
+    let f = "57_number_split_by_br.html";
+    let r = run(f, "冀ICP备2022012345号-1", "燕赵家政", None);
+    check(f, &r, &Want {
+        title: "石家庄燕赵家政服务",
+        icp: &[vis("冀ICP备2022012345号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size, encodings and old markup
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p58_page_over_a_megabyte_footer_at_the_end() {
+    let f = "58_large_page_footer_at_end.html";
+    assert!(std::fs::metadata(fixture(f)).unwrap().len() > 1024 * 1024);
+    let r = run(f, "浙ICP备2021078901号-1", "永康五金城", None);
+    check(f, &r, &Want {
+        title: "永康五金城在线商城",
+        icp: &[vis("浙ICP备2021078901号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p59_utf8_bom_wins_over_a_gb2312_meta() {
+    let f = "59_bom_with_gbk_meta.html";
+    let r = run(f, "甘ICP备2021001234号-1", "兰州黄河牛肉面", Some("甘公网安备62010202001234号"));
+    check(f, &r, &Want {
+        title: "兰州黄河牛肉面连锁",
+        icp: &[vis("甘ICP备2021001234号-1", true, true)],
+        psb: &[("62010202001234", false, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p60_windows_1252_declared_over_gbk_bytes() {
+    // A browser decodes what is declared: the visitor sees mojibake, no number and no name.
+    let f = "60_windows1252_declared_gbk_bytes.html";
+    let r = run(f, "晋ICP备08012345号-1", "太原晋阳陶瓷厂", None);
+    assert_eq!(visible_icp(&r), []);
+    assert_eq!(codes(&r), ["page.number_missing", "page.title_mismatch"]);
+}
+
+#[test]
+fn p61_xhtml_with_xml_prolog_and_cdata_script() {
+    let f = "61_xhtml_cdata.html";
+    let r = run(f, "黔ICP备2019012345号-1", "贵阳筑城软件有限公司", None);
+    check(f, &r, &Want {
+        title: "贵阳筑城软件有限公司",
+        icp: &[vis("黔ICP备2019012345号-1", true, true), hidden("黔ICP备2019012345号-2", "script")],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p62_old_table_layout_unclosed_link_swallows_the_psb_number() {
+    // The <A> is never closed: the public-security number after it sits in the MIIT link, which
+    // is not a link to the public-security portal.
+    let f = "62_unclosed_table_layout.html";
+    let r = run(f, "晋ICP备12345678号-1", "大同云冈煤机配件厂", Some("晋公网安备14020302000789号"));
+    check(f, &r, &Want {
+        title: "大同云冈煤机配件厂",
+        icp: &[vis("晋ICP备12345678号", true, true)],
+        psb: &[("14020302000789", false, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Footer region
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p63_client_case_cards_numbers_and_own_footer() {
+    let f = "63_card_footer_element.html";
+    let r = run(f, "苏ICP备12056789号-1", "金陵网络", None);
+    let got: Vec<(&str, bool)> = visible_icp(&r).iter().map(|m| (m.0, m.1)).collect();
+    assert_eq!(got, [("苏ICP备19023456号-1", false), ("苏ICP备18034567号-2", false), ("苏ICP备12056789号-1", true)]);
+    assert!(r.icp_numbers[2].in_footer);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+#[ignore = "misread: client numbers in <footer class=\"case-meta\"> of case cards near the top of the page are reported in_footer (any <footer> element counts, even an <article>'s)"]
+fn p63_a_cards_footer_element_is_not_the_page_footer() {
+    let f = "63_card_footer_element.html";
+    let r = run(f, "苏ICP备12056789号-1", "金陵网络", None);
+    check(f, &r, &Want {
+        title: "金陵网络-南京网站建设",
+        icp: &[vis("苏ICP备19023456号-1", false, false), vis("苏ICP备18034567号-2", false, false), vis("苏ICP备12056789号-1", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
