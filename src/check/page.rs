@@ -329,10 +329,13 @@ fn collect(doc: &Html) -> Text<'_> {
                     skip += is_skip as usize;
                     script += is_script as usize;
                     footer += is_footer as usize;
+                    // A line break is a space in the text (a number may wrap over one), the end or
+                    // start of a block a separation no number runs across.
+                    let is_break = name == "br";
                     if is_block && skip == 0 {
-                        t.visible.push('\n');
+                        t.visible.push(if is_break { ' ' } else { '\n' });
                     }
-                    frames.push(Frame { skip: is_skip, script: is_script, link, footer: is_footer, block: is_block });
+                    frames.push(Frame { skip: is_skip, script: is_script, link, footer: is_footer, block: is_block && !is_break });
                 }
                 Node::Text(text) => {
                     if script > 0 {
@@ -884,6 +887,11 @@ mod fast {
         class_of(name.as_bytes())
     }
 
+    /// `<br>`: a space in the text, not a block's separation (as `collect` has it).
+    fn is_break(name: &str) -> bool {
+        name.eq_ignore_ascii_case("br")
+    }
+
     fn is_ws(b: u8) -> bool {
         matches!(b, b'\t' | b'\n' | 0x0C | b'\r' | b' ')
     }
@@ -1238,7 +1246,7 @@ mod fast {
             self.script += is_script as usize;
             self.footer += is_footer as usize;
             if class & BLOCK != 0 && self.skip == 0 {
-                self.t.visible.push('\n');
+                self.t.visible.push(if is_break(&name) { ' ' } else { '\n' });
             }
             self.p_open += (class & P != 0) as usize;
             self.a_open += (class & A != 0) as usize;
@@ -1258,7 +1266,7 @@ mod fast {
             if o.link {
                 self.links.pop();
             }
-            if o.class & BLOCK != 0 && self.skip == 0 {
+            if o.class & BLOCK != 0 && self.skip == 0 && !is_break(&o.name) {
                 self.t.visible.push('\n');
             }
             self.p_open -= (o.class & P != 0) as usize;
