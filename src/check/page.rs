@@ -50,7 +50,9 @@ pub struct IcpMention {
     /// Linked to a retired MIIT host, which does not count.
     pub retired_link: bool,
     pub in_footer: bool,
-    /// `text` (visible), `script` (only inside scripts) or `alt` (only in alt/title attributes).
+    /// `text` (visible), `script` (only inside scripts), `hidden` (only in text its own markup
+    /// hides: the `hidden` attribute, inline `display:none` or `visibility:hidden`) or `alt` (only
+    /// in alt/title attributes).
     pub source: &'static str,
 }
 
@@ -259,6 +261,19 @@ struct Text<'a> {
     links: Vec<Link<'a>>,
     script: String,
     attributes: String,
+    /// Text of elements their own markup hides ([`hides`]): on the page, but not shown.
+    hidden: String,
+}
+
+/// Whether an element's own markup hides it from view: the `hidden` attribute, or an inline
+/// style with `display:none` or `visibility:hidden` (a footer number tucked away so: shown to
+/// the scanner, not to visitors). Stylesheet rules cannot be judged from the page alone.
+fn hides(hidden_attribute: bool, style: Option<&str>) -> bool {
+    hidden_attribute
+        || style.is_some_and(|s| {
+            let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+            s.split(';').any(|d| matches!(d.trim_end_matches("!important"), "display:none" | "visibility:hidden"))
+        })
 }
 
 const SKIPPED: [&str; 8] = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"];
@@ -285,12 +300,13 @@ struct Frame {
     link: bool,
     footer: bool,
     block: bool,
+    hidden: bool,
 }
 
 fn collect(doc: &Html) -> Text<'_> {
     let mut t = Text::default();
     let mut frames: Vec<Frame> = Vec::new();
-    let (mut skip, mut script, mut footer) = (0usize, 0usize, 0usize);
+    let (mut skip, mut script, mut footer, mut hidden) = (0usize, 0usize, 0usize, 0usize);
     let mut links: Vec<usize> = Vec::new();
     let push_text = |t: &mut Text, s: &str, link: Option<usize>, footer: bool| {
         let run = Run { start: t.visible.len(), link, footer };
@@ -326,21 +342,25 @@ fn collect(doc: &Html) -> Text<'_> {
                             t.attributes.push('\n');
                         }
                     }
+                    let is_hidden = hides(el.attr("hidden").is_some(), el.attr("style"));
                     skip += is_skip as usize;
                     script += is_script as usize;
                     footer += is_footer as usize;
+                    hidden += is_hidden as usize;
                     // A line break is a space in the text (a number may wrap over one), the end or
                     // start of a block a separation no number runs across.
                     let is_break = name == "br";
                     if is_block && skip == 0 {
                         t.visible.push(if is_break { ' ' } else { '\n' });
                     }
-                    frames.push(Frame { skip: is_skip, script: is_script, link, footer: is_footer, block: is_block && !is_break });
+                    frames.push(Frame { skip: is_skip, script: is_script, link, footer: is_footer, block: is_block && !is_break, hidden: is_hidden });
                 }
                 Node::Text(text) => {
                     if script > 0 {
                         number::push_folded(&mut t.script, text);
                         t.script.push('\n');
+                    } else if skip == 0 && hidden > 0 {
+                        number::push_folded(&mut t.hidden, text);
                     } else if skip == 0 {
                         push_text(&mut t, text, links.last().copied(), footer > 0);
                     }
@@ -353,6 +373,10 @@ fn collect(doc: &Html) -> Text<'_> {
                         skip -= f.skip as usize;
                         script -= f.script as usize;
                         footer -= f.footer as usize;
+                        hidden -= f.hidden as usize;
+                        if f.hidden && skip == 0 {
+                            t.hidden.push('\n');
+                        }
                         if f.link {
                             links.pop();
                         }
@@ -433,6 +457,16 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
     LicenseMention { text: l.to_string(), kind, source }
 }
 
+/// Where a number that is not in the visible text was found, for a finding's detail.
+fn where_hidden(source: &str) -> &'static str {
+    match source {
+        "script" => "in a script",
+        "alt" => "in image alt or title text",
+        "hidden" => "in text its markup hides (hidden, display:none, visibility:hidden)",
+        _ => "outside the visible text",
+    }
+}
+
 /// Analyses a page against what its filing says.
 pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     // The single-pass collector needs no depth limit (it builds no tree, and gives up on a page
@@ -457,7 +491,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     // Numbers seen so far, so that one repeated in scripts or alt text is reported once (a set:
     // a script can hold a hundred thousand of them).
     let mut seen: std::collections::HashSet<String> = report.icp_numbers.iter().map(|m| m.text.clone()).collect();
-    for (source, hidden) in [("script", &text.script), ("alt", &text.attributes)] {
+    for (source, hidden) in [("script", &text.script), ("hidden", &text.hidden), ("alt", &text.attributes)] {
         for (_, n) in number::find_icp_in_folded(hidden) {
             if seen.insert(n.to_string()) {
                 report.icp_numbers.push(icp_mention(&n, None, false, false, source));
@@ -476,7 +510,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
         });
     }
     let mut seen: std::collections::HashSet<String> = report.psb_numbers.iter().map(|m| m.code.clone()).collect();
-    for (source, hidden) in [("script", &text.script), ("alt", &text.attributes)] {
+    for (source, hidden) in [("script", &text.script), ("hidden", &text.hidden), ("alt", &text.attributes)] {
         for (_, p) in number::find_psb_in_folded(hidden) {
             if seen.insert(p.code.clone()) {
                 report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source });
@@ -544,7 +578,7 @@ fn findings(report: &PageReport, expect: &PageExpect) -> Vec<Finding> {
             .collect();
         if shown.is_empty() {
             let hidden: Vec<String> =
-                report.icp_numbers.iter().filter(|m| m.source != "text").map(|m| format!("{} (only in {})", m.text, m.source)).collect();
+                report.icp_numbers.iter().filter(|m| m.source != "text").map(|m| format!("{} (only {})", m.text, where_hidden(m.source))).collect();
             let detail = if hidden.is_empty() {
                 format!("no ICP filing number on the homepage; expected {site}")
             } else {
@@ -626,7 +660,7 @@ pub fn render_text(r: &PageReport) -> String {
 /// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
 /// homepage builds no tree, no attribute maps and no interned names.
 mod fast {
-    use super::{find_byte, Link, Run, Text, FOOTER_MARKS};
+    use super::{find_byte, hides, Link, Run, Text, FOOTER_MARKS};
     use crate::number::push_folded;
     use std::borrow::Cow;
 
@@ -659,6 +693,7 @@ mod fast {
             skip: 0,
             script: 0,
             footer: 0,
+            hidden: 0,
             links: Vec::new(),
             p_open: 0,
             a_open: 0,
@@ -904,6 +939,8 @@ mod fast {
         href: Option<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         title: Option<Cow<'a, str>>,
+        style: Option<Cow<'a, str>>,
+        hidden: Option<Cow<'a, str>>,
     }
 
     #[derive(Default)]
@@ -920,6 +957,7 @@ mod fast {
         class: u32,
         link: bool,
         footer: bool,
+        hidden: bool,
     }
 
     struct Parser<'a> {
@@ -931,6 +969,7 @@ mod fast {
         skip: usize,
         script: usize,
         footer: usize,
+        hidden: usize,
         links: Vec<usize>,
         p_open: usize,
         a_open: usize,
@@ -1201,6 +1240,8 @@ mod fast {
                     4 if attr_name.eq_ignore_ascii_case("href") => &mut tag.attrs.href,
                     5 if attr_name.eq_ignore_ascii_case("class") => &mut tag.attrs.class,
                     5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
+                    5 if attr_name.eq_ignore_ascii_case("style") => &mut tag.attrs.style,
+                    6 if attr_name.eq_ignore_ascii_case("hidden") => &mut tag.attrs.hidden,
                     _ => continue,
                 };
                 if slot.is_none() {
@@ -1242,15 +1283,17 @@ mod fast {
                 push_folded(&mut self.t.attributes, v);
                 self.t.attributes.push('\n');
             }
+            let is_hidden = hides(attrs.hidden.is_some(), attrs.style.as_deref());
             self.skip += is_skip as usize;
             self.script += is_script as usize;
             self.footer += is_footer as usize;
+            self.hidden += is_hidden as usize;
             if class & BLOCK != 0 && self.skip == 0 {
                 self.t.visible.push(if is_break(&name) { ' ' } else { '\n' });
             }
             self.p_open += (class & P != 0) as usize;
             self.a_open += (class & A != 0) as usize;
-            self.stack.push(Open { name, class, link, footer: is_footer });
+            self.stack.push(Open { name, class, link, footer: is_footer, hidden: is_hidden });
         }
 
         fn open_implied(&mut self, name: &'static str) {
@@ -1263,6 +1306,10 @@ mod fast {
             self.skip -= (o.class & SKIP != 0) as usize;
             self.script -= (o.class & SCRIPT != 0) as usize;
             self.footer -= o.footer as usize;
+            self.hidden -= o.hidden as usize;
+            if o.hidden && self.skip == 0 {
+                self.t.hidden.push('\n');
+            }
             if o.link {
                 self.links.pop();
             }
@@ -1278,7 +1325,9 @@ mod fast {
             if self.script > 0 {
                 return Err(Bail); // script text only comes through `raw`
             }
-            if self.skip == 0 {
+            if self.skip == 0 && self.hidden > 0 {
+                push_folded(&mut self.t.hidden, s);
+            } else if self.skip == 0 {
                 let (link, footer) = (self.links.last().copied(), self.footer > 0);
                 if self.t.runs.last().map(|r| (r.link, r.footer)) != Some((link, footer)) {
                     self.t.runs.push(Run { start: self.t.visible.len(), link, footer });
@@ -1610,6 +1659,8 @@ mod tests {
             " class=\"a\" class=\"footer\"", " href", " href = \"x\"", " CLASS=COPYRIGHT", " href=\"&#x41;\"",
             " href=\"http://[::1\"", " data-x=\"<\"", " a=\"1\"b=\"2\"", " alt='a&nbsp;b'", " x=y&z", " href=\"https://www.miitbeian.gov.cn\"",
             " title=\"&lt;\"", " id=\"beian-\u{4e2d}\"", " /", " =x", " alt=\"\"", " href=\"&notit;\"", " src=x",
+            " style=\"display: none\"", " STYLE='color:red;VISIBILITY:hidden !important'", " style=\"display:block\"", " hidden",
+            " hidden=\"hidden\"", " style=\"display:none\" style=\"\"",
         ];
         const TEXTS: &[&str] = &[
             "京ICP备12345678号-1", "京公网安备11010802020134号", "新闻", " ", "\n", "\r\n", "\r", "\t", "&amp;", "&nbsp;",
@@ -1851,6 +1902,21 @@ mod tests {
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         assert_eq!((r.icp_numbers[0].text.as_str(), r.icp_numbers[0].linked, r.icp_numbers[0].in_footer), ("京ICP备12345678号-1", true, true));
         assert!(r.psb_numbers[0].linked);
+    }
+
+    #[test]
+    fn numbers_hidden_by_their_own_markup_are_not_shown() {
+        for hidden in [r#"<p style="display: none">"#, r#"<p STYLE="color:#999;Visibility:Hidden !important">"#, "<p hidden>"] {
+            let page = format!(
+                r#"<title>某某科技</title><div class="footer">{hidden}<a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a> 京公网安备11010802020134号</p></div>"#
+            );
+            let r = analyse(&page, &expect("京ICP备12345678号-1", "某某科技", Some("京公网安备11010802020134号")));
+            assert_eq!(codes(&r), vec!["page.number_missing", "page.psb_missing"], "{hidden}");
+            assert_eq!((r.icp_numbers[0].source, r.psb_numbers[0].source), ("hidden", "hidden"), "{hidden}");
+        }
+        // An inline style that does not hide, and a hidden sibling, leave the number shown.
+        let page = r#"<title>某某科技</title><div class="footer"><p style="display:block"><a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a></p><p hidden>旧站</p></div>"#;
+        assert!(analyse(page, &expect("京ICP备12345678号-1", "某某科技", None)).findings.is_empty());
     }
 
     #[test]
