@@ -269,11 +269,13 @@ struct Text<'a> {
 /// style with `display:none` or `visibility:hidden` (a footer number tucked away so: shown to
 /// the scanner, not to visitors). Stylesheet rules cannot be judged from the page alone.
 fn hides(hidden_attribute: bool, style: Option<&str>) -> bool {
-    hidden_attribute
-        || style.is_some_and(|s| {
-            let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-            s.split(';').any(|d| matches!(d.trim_end_matches("!important"), "display:none" | "visibility:hidden"))
-        })
+    hidden_attribute || style.is_some_and(style_hides)
+}
+
+/// Whether an inline style hides its element: `display:none` or `visibility:hidden`.
+fn style_hides(style: &str) -> bool {
+    let s: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    s.split(';').any(|d| matches!(d.trim_end_matches("!important"), "display:none" | "visibility:hidden"))
 }
 
 const SKIPPED: [&str; 8] = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"];
@@ -660,7 +662,7 @@ pub fn render_text(r: &PageReport) -> String {
 /// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
 /// homepage builds no tree, no attribute maps and no interned names.
 mod fast {
-    use super::{find_byte, hides, Link, Run, Text, FOOTER_MARKS};
+    use super::{find_byte, style_hides, Link, Run, Text, FOOTER_MARKS};
     use crate::number::push_folded;
     use std::borrow::Cow;
 
@@ -939,8 +941,10 @@ mod fast {
         href: Option<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         title: Option<Cow<'a, str>>,
-        style: Option<Cow<'a, str>>,
-        hidden: Option<Cow<'a, str>>,
+        /// The element hides itself ([`hides`]): a `hidden` attribute, or a first `style`
+        /// attribute that hides.
+        hides: bool,
+        style_seen: bool,
     }
 
     #[derive(Default)]
@@ -1240,8 +1244,16 @@ mod fast {
                     4 if attr_name.eq_ignore_ascii_case("href") => &mut tag.attrs.href,
                     5 if attr_name.eq_ignore_ascii_case("class") => &mut tag.attrs.class,
                     5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
-                    5 if attr_name.eq_ignore_ascii_case("style") => &mut tag.attrs.style,
-                    6 if attr_name.eq_ignore_ascii_case("hidden") => &mut tag.attrs.hidden,
+                    5 if attr_name.eq_ignore_ascii_case("style") => {
+                        if !std::mem::replace(&mut tag.attrs.style_seen, true) {
+                            tag.attrs.hides |= style_hides(&value);
+                        }
+                        continue;
+                    }
+                    6 if attr_name.eq_ignore_ascii_case("hidden") => {
+                        tag.attrs.hides = true;
+                        continue;
+                    }
                     _ => continue,
                 };
                 if slot.is_none() {
@@ -1283,7 +1295,7 @@ mod fast {
                 push_folded(&mut self.t.attributes, v);
                 self.t.attributes.push('\n');
             }
-            let is_hidden = hides(attrs.hidden.is_some(), attrs.style.as_deref());
+            let is_hidden = attrs.hides;
             self.skip += is_skip as usize;
             self.script += is_script as usize;
             self.footer += is_footer as usize;
@@ -1321,6 +1333,7 @@ mod fast {
         }
 
         /// A text node's worth of characters at the current node.
+        #[inline(always)]
         fn insert_text(&mut self, s: &str) -> R<()> {
             if self.script > 0 {
                 return Err(Bail); // script text only comes through `raw`
