@@ -13,8 +13,15 @@ use regex::Regex;
 use std::fmt;
 use std::ops::Range;
 
+/// The province characters as a literal, for [`PROVINCES`] and the patterns' class [`P`].
+macro_rules! provinces {
+    () => {
+        "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘晉遼滬蘇閩贛魯粵瓊陝隴寧貴雲"
+    };
+}
+
 /// Province characters a filing number may start with (aliases and traditional forms included).
-pub const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘晉遼滬蘇閩贛魯粵瓊陝隴寧貴雲";
+pub const PROVINCES: &str = provinces!();
 
 /// The simplified form of a province character written in traditional characters.
 fn simplified_province(c: char) -> char {
@@ -200,7 +207,8 @@ fn push_upper(out: &mut String, s: &str) {
     out[at..].make_ascii_uppercase();
 }
 
-const P: &str = "[京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新川贵云甘晉遼滬蘇閩贛魯粵瓊陝隴寧貴雲]";
+/// Any province character, as a regex class.
+const P: &str = concat!("[", provinces!(), "]");
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
@@ -216,9 +224,9 @@ static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// The leading digit groups of a number's digits as matched. Groups run on across single spaces
-/// (`2024 0000 01号`), so a number that no 号 or suffix ends may have taken in a year or another
-/// number written after it (`京ICP备12345678 2024`): then only the longest run of leading groups
-/// with at most `max` digits is the number's.
+/// (`2024 0000 01号`), so a number that no 号 ends may have taken in a year or another number
+/// written after it (`京ICP备12345678 2024`): then only the longest run of leading groups with at
+/// most `max` digits is the number's.
 fn leading_groups(s: &str, terminated: bool, max: usize) -> &str {
     if terminated || !s.contains(' ') {
         return s;
