@@ -492,8 +492,9 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     }
     // Numbers seen so far, so that one repeated in scripts or alt text is reported once (a set:
     // a script can hold a hundred thousand of them).
+    let not_shown = [("script", &text.script), ("hidden", &text.hidden), ("alt", &text.attributes)];
     let mut seen: std::collections::HashSet<String> = report.icp_numbers.iter().map(|m| m.text.clone()).collect();
-    for (source, hidden) in [("script", &text.script), ("hidden", &text.hidden), ("alt", &text.attributes)] {
+    for (source, hidden) in not_shown {
         for (_, n) in number::find_icp_in_folded(hidden) {
             if seen.insert(n.to_string()) {
                 report.icp_numbers.push(icp_mention(&n, None, false, false, source));
@@ -512,7 +513,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
         });
     }
     let mut seen: std::collections::HashSet<String> = report.psb_numbers.iter().map(|m| m.code.clone()).collect();
-    for (source, hidden) in [("script", &text.script), ("hidden", &text.hidden), ("alt", &text.attributes)] {
+    for (source, hidden) in not_shown {
         for (_, p) in number::find_psb_in_folded(hidden) {
             if seen.insert(p.code.clone()) {
                 report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source });

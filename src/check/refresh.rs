@@ -36,7 +36,7 @@ static HIDDEN: Lazy<Regex> = Lazy::new(|| {
 /// page's meta refresh leads to within [`MAX_DELAY_SECONDS`]; `None` when there is none, it waits
 /// longer, or it reloads the page itself (no URL).
 pub fn target(html: &str) -> Option<String> {
-    let mut head = &html[..floor_char_boundary(html, HEAD_BYTES)];
+    let mut head = &html[..html.floor_char_boundary(HEAD_BYTES)];
     if let Some(body) = find_ascii_ci(head, "<body") {
         head = &head[..body];
     }
@@ -82,14 +82,6 @@ fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     let b = hay.as_bytes();
     memchr::memchr2_iter(*first, first.to_ascii_uppercase(), b)
         .find(|&i| b.get(i + 1..i + needle.len()).is_some_and(|r| r.eq_ignore_ascii_case(rest)))
-}
-
-/// The largest char boundary of `s` at or before `at`.
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    if at >= s.len() {
-        return s.len();
-    }
-    (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
 }
 
 #[cfg(test)]
