@@ -214,11 +214,17 @@ const P: &str = concat!("[", provinces!(), "]");
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *[备備] *:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
 });
-/// A public-security number at the start of the text. The search for one starts from each
-/// `安` followed by `备` or `備` (see [`find_psb_in_folded`]): a regex search over the whole text would try
-/// every `公` of 公司 in a footer.
-static PSB_AT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(&format!(r"^({P}) *公 *[网網] *安 *[备備] *:? *(\d(?: ?\d)*) *([号號])?")).expect("PSB regex"));
+/// A public-security number at the start of the text: `P公网安备 digits 号` as the portal issues it,
+/// or under one of the labels footers write instead (`公安备案号：`, `公网安备案号`, `公安机关备案号`,
+/// `公安联网备案号`, `网安备案号`), with or without the province. The search for one starts from
+/// each `安` (see [`find_psb_in_folded`]): a regex search over the whole text would try every `公`
+/// of 公司 in a footer.
+static PSB_AT: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(&format!(
+        r"^(?:({P}) *)?(?:公 *(?:[网網] *)?|[网網] *)安 *(?:(?:机 *关|機 *關|联 *网|聯 *網|部|局) *)?[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?"
+    ))
+    .expect("PSB regex")
+});
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12](?: *\. *B[12])?) *- *(\d{{6,12}})")).expect("licence regex")
 });
@@ -283,37 +289,60 @@ pub fn find_icp_in_folded(folded: &str) -> Vec<(Range<usize>, IcpNumber)> {
         .collect()
 }
 
-/// Public-security numbers in folded text: each is `P 公 网 安 备 digits 号` with any spaces
-/// between (`網`, `備`, `號` in traditional characters), so each holds exactly one `安` directly
-/// (spaces aside) followed by `备`; from there the start is found by walking back over `网`, `公`
-/// and the spaces, and [`PSB_AT`] reads the rest.
-/// Two numbers cannot overlap (neither a digit, a space nor 号 is a province), so this finds what
-/// a regex search over the whole text finds (a test compares the two).
+/// Public-security numbers in folded text (see [`PSB_AT`] for the forms read). Each holds `安`
+/// right after (spaces aside) `网` or `公`; from each `安` the start is found by walking back over
+/// `网`, `公`, a province and the spaces, and [`PSB_AT`] reads the rest. Two numbers cannot overlap
+/// (no digit, space or 号 starts one), so this finds what a regex search over the whole text finds
+/// (a test compares the two).
 pub fn find_psb_in_folded(folded: &str) -> Vec<(Range<usize>, PsbNumber)> {
     let mut found = Vec::new();
     for at in memchr::memmem::find_iter(folded.as_bytes(), "安".as_bytes()) {
-        if !folded[at + "安".len()..].trim_start_matches(' ').starts_with(['备', '備']) {
-            continue;
+        let (mut rest, mut start) = (&folded[..at], None);
+        for marks in [&['网', '網'][..], &['公'][..]] {
+            if let Some(before) = rest.trim_end_matches(' ').strip_suffix(marks) {
+                (rest, start) = (before, Some(before.len()));
+            }
         }
-        let before = folded[..at].trim_end_matches(' ');
-        let Some(before) = before.strip_suffix(['网', '網']).map(|b| b.trim_end_matches(' ')) else { continue };
-        let Some(before) = before.strip_suffix('公').map(|b| b.trim_end_matches(' ')) else { continue };
-        let Some(written) = before.chars().next_back() else { continue };
-        let start = before.len() - written.len_utf8();
+        let Some(mut start) = start else { continue };
+        let rest = rest.trim_end_matches(' ');
+        if let Some(p) = rest.chars().next_back().filter(|&c| PROVINCES.contains(c)) {
+            start = rest.len() - p.len_utf8();
+        }
         let Some(c) = PSB_AT.captures(&folded[start..]) else { continue };
-        let Some((range, code)) = psb_match(&c) else { continue };
-        let end = start + range.end;
-        found.push((start..end, PsbNumber { province: simplified_province(written), code }));
+        let Some((range, number)) = psb_match(&c) else { continue };
+        found.push((start + range.start..start + range.end, number));
     }
     found
 }
 
-/// The range (in the matched text) and code of a [`PSB_AT`]-shaped match: exactly 14 digits.
-fn psb_match(c: &regex::Captures<'_>) -> Option<(Range<usize>, String)> {
+/// The range (in the matched text) and number of a [`PSB_AT`]-shaped match: exactly 14 digits.
+/// Written without its province, the number takes the one its code starts with (the code opens
+/// with the division code of the public-security bureau that issued it); a code that starts with
+/// no province's is no number.
+fn psb_match(c: &regex::Captures<'_>) -> Option<(Range<usize>, PsbNumber)> {
     let m = c.get(0)?;
     let (kept, end) = kept_number(m, c.get(2)?, c.get(3).is_some(), 14);
     let code = digits_of(kept);
-    (code.len() == 14).then(|| (m.start()..end, code))
+    if code.len() != 14 {
+        return None;
+    }
+    let province = match c.get(1) {
+        Some(p) => first_char(p.as_str()),
+        None => province_of_division(&code)?,
+    };
+    Some((m.start()..end, PsbNumber { province, code }))
+}
+
+/// The province whose administrative division code (GB/T 2260) opens `code`, written as
+/// public-security numbers write it (川, 贵, 云 and 甘, not 蜀, 黔, 滇 and 陇).
+fn province_of_division(code: &str) -> Option<char> {
+    const DIVISIONS: [(&str, char); 31] = [
+        ("11", '京'), ("12", '津'), ("13", '冀'), ("14", '晋'), ("15", '蒙'), ("21", '辽'), ("22", '吉'), ("23", '黑'),
+        ("31", '沪'), ("32", '苏'), ("33", '浙'), ("34", '皖'), ("35", '闽'), ("36", '赣'), ("37", '鲁'), ("41", '豫'),
+        ("42", '鄂'), ("43", '湘'), ("44", '粤'), ("45", '桂'), ("46", '琼'), ("50", '渝'), ("51", '川'), ("52", '贵'),
+        ("53", '云'), ("54", '藏'), ("61", '陕'), ("62", '甘'), ("63", '青'), ("64", '宁'), ("65", '新'),
+    ];
+    DIVISIONS.iter().find(|(prefix, _)| code.starts_with(prefix)).map(|&(_, p)| p)
 }
 
 /// Licence numbers in folded text.
@@ -522,32 +551,30 @@ mod tests {
         assert_eq!(find_psb_numbers("京公网安备：11010802020134号")[0].code, "11010802020134");
     }
 
-    /// The search from each 安备 finds what one regex search over the whole text finds.
+    /// The search from each 安 finds what one regex search over the whole text finds.
     #[test]
     fn psb_search_agrees_with_a_whole_text_regex() {
-        let whole = Regex::new(&format!(r"({P}) *公 *[网網] *安 *[备備] *:? *(\d(?: ?\d)*) *([号號])?")).unwrap();
-        let oracle = |t: &str| -> Vec<(Range<usize>, PsbNumber)> {
-            whole
-                .captures_iter(t)
-                .filter_map(|c| {
-                    let (range, code) = psb_match(&c)?;
-                    Some((range, PsbNumber { province: first_char(c.get(1)?.as_str()), code }))
-                })
-                .collect()
-        };
+        let whole = Regex::new(PSB_AT.as_str().strip_prefix('^').unwrap()).unwrap();
+        let oracle = |t: &str| -> Vec<(Range<usize>, PsbNumber)> { whole.captures_iter(t).filter_map(|c| psb_match(&c)).collect() };
         // Numbers as footers write them, spaced at random, with parts dropped or swapped for
         // look-alikes, among text that holds the same characters.
-        let parts = ["京", "公", "网", "安", "备", ":", "11010802", "020134", "号", "2024"];
-        let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "号", " ", "網", "備", "號", "滬"];
+        // Each part with the odds it is left out: the labels' words often are.
+        let parts = [
+            ("京", 3), ("公", 20), ("网", 3), ("安", 20), ("机关", 2), ("备", 20), ("案", 2), ("号", 2), (":", 3),
+            ("11010802", 20), ("020134", 20), ("号", 3), ("2024", 3),
+        ];
+        let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "99", "号", " ", "網", "備", "號", "滬", "联网", "编"];
         let mut rng = fastrand::Rng::with_seed(11);
         let mut hits = 0;
         for _ in 0..100_000 {
             let mut text = String::new();
             for _ in 0..rng.usize(1..4) {
-                for part in parts {
+                for (part, odds) in parts {
+                    if rng.u8(..odds) == 0 {
+                        continue;
+                    }
                     match rng.u8(..20) {
-                        0 => {}
-                        1 => text.push_str(noise[rng.usize(..noise.len())]),
+                        0 => text.push_str(noise[rng.usize(..noise.len())]),
                         _ => text.push_str(part),
                     }
                     for _ in 0..[0, 0, 0, 1, 2][rng.usize(..5)] {
@@ -576,6 +603,32 @@ mod tests {
         // 號 ends a number as 号 does.
         assert_eq!(find_icp_numbers("京ICP備12345678號 2024")[0].suffix, None);
         assert_eq!(find_psb_numbers("京公網安備 1101 0802 0201 34號")[0].code, "11010802020134");
+    }
+
+    #[test]
+    fn labelled_psb_numbers_are_read() {
+        // As footers label the number instead of writing the portal's form; without a province,
+        // the number takes the one its code starts with.
+        let cases = [
+            ("公安备案号：31010602001234", "沪公网安备31010602001234号"),
+            ("公安机关备案号 44030502000123号", "粤公网安备44030502000123号"),
+            ("公安联网备案号:51010702000456", "川公网安备51010702000456号"),
+            ("京公网安备案号 11010802020134", "京公网安备11010802020134号"),
+            ("公网安备 33010602011111号", "浙公网安备33010602011111号"),
+            ("網安備案編號：53010202000789", "云公网安备53010202000789号"),
+            ("公安部备案号：11010802020134", "京公网安备11010802020134号"),
+        ];
+        for (text, want) in cases {
+            let got: Vec<String> = find_psb_numbers(text).iter().map(|n| n.to_string()).collect();
+            assert_eq!(got, [want], "{text}");
+        }
+        // A code that opens with no province's division code is no number without its province
+        // (with one, it is read as written); 安 alone is no label, nor are 13 digits a code.
+        assert!(find_psb_numbers("公安备案号：99010602001234").is_empty());
+        assert_eq!(find_psb_numbers("沪公网安备99010602001234号")[0].code, "99010602001234");
+        assert!(find_psb_numbers("平安备案号：31010602001234").is_empty());
+        assert!(find_psb_numbers("公安备案号：3101060200123").is_empty());
+        assert!(find_psb_numbers("公司安全备案 31010602001234").is_empty());
     }
 
     #[test]
