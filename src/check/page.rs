@@ -9,8 +9,9 @@
 //! in. Block elements end a run with a line break, so numbers are not glued across paragraphs.
 //!
 //! Footer heuristic: text is in the footer when it sits inside `<footer>`, or inside an element
-//! whose id or class contains `footer`, `foot`, `bottom`, `copyright` or `beian`, or in the last
-//! 30% of the visible text.
+//! whose id or class contains `footer`, `foot`, `bottom`, `copyright` or `beian`, and not inside
+//! an `<article>` or `<aside>` (whose footers are their own); or when it is in the last 30% of
+//! the visible text.
 
 use crate::finding::{Code, Finding};
 use crate::number::{self, IcpNumber, License};
@@ -285,6 +286,10 @@ const BLOCKS: [&str; 30] = [
     "table", "tr",
 ];
 const FOOTER_MARKS: [&str; 5] = ["footer", "foot", "bottom", "copyright", "beian"];
+/// Elements whose footer is their own, not the page's: a `<footer>` (or a footer-marked element)
+/// inside an article or aside is a card's or a post's (HTML's sectioning content; `section` and
+/// `nav` are left out, as templates wrap whole pages in them).
+const SECTIONED: [&str; 2] = ["article", "aside"];
 
 /// The host a link leads to: of an http(s) or scheme-relative URL only (`hhttps://beian.miit.gov.cn/`,
 /// a typo, leads nowhere).
@@ -303,12 +308,13 @@ struct Frame {
     footer: bool,
     block: bool,
     hidden: bool,
+    sectioned: bool,
 }
 
 fn collect(doc: &Html) -> Text<'_> {
     let mut t = Text::default();
     let mut frames: Vec<Frame> = Vec::new();
-    let (mut skip, mut script, mut footer, mut hidden) = (0usize, 0usize, 0usize, 0usize);
+    let (mut skip, mut script, mut footer, mut hidden, mut sectioned) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut links: Vec<usize> = Vec::new();
     let push_text = |t: &mut Text, s: &str, link: Option<usize>, footer: bool| {
         let run = Run { start: t.visible.len(), link, footer };
@@ -332,7 +338,8 @@ fn collect(doc: &Html) -> Text<'_> {
                         })
                         .unwrap_or(false)
                     };
-                    let is_footer = name == "footer" || marks(el.attr("id")) || marks(el.attr("class"));
+                    let is_footer = sectioned == 0 && (name == "footer" || marks(el.attr("id")) || marks(el.attr("class")));
+                    let is_sectioned = SECTIONED.contains(&name);
                     let link = name == "a" && el.attr("href").is_some();
                     if link {
                         t.links.push(Link { href: Cow::Borrowed(el.attr("href").unwrap_or("")) });
@@ -349,13 +356,22 @@ fn collect(doc: &Html) -> Text<'_> {
                     script += is_script as usize;
                     footer += is_footer as usize;
                     hidden += is_hidden as usize;
+                    sectioned += is_sectioned as usize;
                     // A line break is a space in the text (a number may wrap over one), the end or
                     // start of a block a separation no number runs across.
                     let is_break = name == "br";
                     if is_block && skip == 0 {
                         t.visible.push(if is_break { ' ' } else { '\n' });
                     }
-                    frames.push(Frame { skip: is_skip, script: is_script, link, footer: is_footer, block: is_block && !is_break, hidden: is_hidden });
+                    frames.push(Frame {
+                        skip: is_skip,
+                        script: is_script,
+                        link,
+                        footer: is_footer,
+                        block: is_block && !is_break,
+                        hidden: is_hidden,
+                        sectioned: is_sectioned,
+                    });
                 }
                 Node::Text(text) => {
                     if script > 0 {
@@ -376,6 +392,7 @@ fn collect(doc: &Html) -> Text<'_> {
                         script -= f.script as usize;
                         footer -= f.footer as usize;
                         hidden -= f.hidden as usize;
+                        sectioned -= f.sectioned as usize;
                         if f.hidden && skip == 0 {
                             t.hidden.push('\n');
                         }
@@ -697,6 +714,7 @@ mod fast {
             script: 0,
             footer: 0,
             hidden: 0,
+            sectioned: 0,
             links: Vec::new(),
             p_open: 0,
             a_open: 0,
@@ -750,6 +768,7 @@ mod fast {
     pub(super) const NONNEST: u32 = 1 << 19;
     /// Skipped to their end tag by [`super::limit_nesting`].
     pub(super) const LIMIT_RAW: u32 = 1 << 20;
+    pub(super) const SECTIONED: u32 = 1 << 21; // [`super::SECTIONED`]
 
     /// Sorted by name (checked by a test).
     pub(super) const CLASSES: &[(&str, u32)] = &[
@@ -757,8 +776,8 @@ mod fast {
         ("address", PCLOSE | BLOCK | SPECIAL),
         ("applet", BAIL | SPECIAL),
         ("area", VOID | SPECIAL | NONNEST),
-        ("article", PCLOSE | BLOCK | SPECIAL),
-        ("aside", PCLOSE | BLOCK | SPECIAL),
+        ("article", PCLOSE | BLOCK | SPECIAL | SECTIONED),
+        ("aside", PCLOSE | BLOCK | SPECIAL | SECTIONED),
         ("b", FMT),
         ("base", HEADVOID | SPECIAL | NONNEST),
         ("basefont", HEADVOID | SPECIAL),
@@ -975,6 +994,7 @@ mod fast {
         script: usize,
         footer: usize,
         hidden: usize,
+        sectioned: usize,
         links: Vec<usize>,
         p_open: usize,
         a_open: usize,
@@ -1286,7 +1306,7 @@ mod fast {
         fn open(&mut self, name: Cow<'a, str>, class: u32, attrs: &Attrs<'a>) {
             let is_skip = class & SKIP != 0;
             let is_script = class & SCRIPT != 0;
-            let is_footer = name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref());
+            let is_footer = self.sectioned == 0 && (name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref()));
             let link = class & A != 0 && attrs.href.is_some();
             if let Some(href) = attrs.href.as_ref().filter(|_| link) {
                 self.t.links.push(Link { href: href.clone() });
@@ -1301,6 +1321,7 @@ mod fast {
             self.script += is_script as usize;
             self.footer += is_footer as usize;
             self.hidden += is_hidden as usize;
+            self.sectioned += (class & SECTIONED != 0) as usize;
             if class & BLOCK != 0 && self.skip == 0 {
                 self.t.visible.push(if is_break(&name) { ' ' } else { '\n' });
             }
@@ -1320,6 +1341,7 @@ mod fast {
             self.script -= (o.class & SCRIPT != 0) as usize;
             self.footer -= o.footer as usize;
             self.hidden -= o.hidden as usize;
+            self.sectioned -= (o.class & SECTIONED != 0) as usize;
             if o.hidden && self.skip == 0 {
                 self.t.hidden.push('\n');
             }
@@ -1653,6 +1675,7 @@ mod tests {
             assert_eq!(class & fast::NONNEST != 0, NON_NESTING.contains(&name), "non-nesting flag of {name}");
             assert_eq!(class & fast::LIMIT_RAW != 0, ["script", "style", "textarea", "title"].contains(&name), "raw flag of {name}");
             assert_eq!(class & 1 != 0, SKIPPED.contains(&name), "skip flag of {name}");
+            assert_eq!(class & fast::SECTIONED != 0, SECTIONED.contains(&name), "sectioned flag of {name}");
             assert_eq!(class & 2 != 0, BLOCKS.contains(&name) || name == "td" || name == "th", "block flag of {name}");
         }
     }
@@ -1783,6 +1806,51 @@ mod tests {
             taken += fast_agrees(&random_page(&mut rng)) as usize;
         }
         assert!(taken * 5 > runs, "the fast path took only {taken} of {runs} generated pages");
+    }
+
+    /// A card's or post's own footer is not the page's; the page's is, in both collectors.
+    #[test]
+    fn an_articles_footer_is_not_the_pages() {
+        let page = r#"<title>某某科技</title><article class="card"><footer class="meta">客户：苏ICP备19023456号-1</footer></article>
+<aside><div id="copyright">苏ICP备18034567号-2</div></aside><div class="news"><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p></div>
+<footer><a href="https://beian.miit.gov.cn/">苏ICP备12056789号-1</a></footer>"#;
+        assert!(fast_agrees(page));
+        let r = analyse(page, &expect("苏ICP备12056789号-1", "某某科技", None));
+        let got: Vec<(&str, bool)> = r.icp_numbers.iter().map(|m| (m.text.as_str(), m.in_footer)).collect();
+        assert_eq!(got, [("苏ICP备19023456号-1", false), ("苏ICP备18034567号-2", false), ("苏ICP备12056789号-1", true)]);
+        // An article that is itself marked as the footer is the page's footer.
+        let page = r#"<title>某某科技</title><article class="footer">苏ICP备12056789号-1</article><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p>"#;
+        assert!(fast_agrees(page));
+        assert!(analyse(page, &expect("苏ICP备12056789号-1", "某某科技", None)).icp_numbers[0].in_footer);
+    }
+
+    /// The general generator's pages mostly make the fast path bail before an article holds a
+    /// footer; these well-formed ones nest the footer marks and sectioning elements every way.
+    #[test]
+    fn fast_path_agrees_on_footer_regions() {
+        fn content(rng: &mut fastrand::Rng, depth: usize, s: &mut String) {
+            const NAMES: &[&str] = &["div", "p", "span", "a", "article", "aside", "section", "nav", "footer", "ARTICLE"];
+            const ATTRS: &[&str] = &["", "", " class=\"footer\"", " id=\"copyright\"", " class=\"beian\"", " href=\"https://beian.miit.gov.cn/\"", " hidden"];
+            const TEXTS: &[&str] = &["京ICP备12345678号-1", "新闻", "京公网安备11010802020134号", " "];
+            for _ in 0..rng.usize(1..4) {
+                if depth < 5 && rng.bool() {
+                    let name = NAMES[rng.usize(..NAMES.len())];
+                    s.push_str(&format!("<{name}{}>", ATTRS[rng.usize(..ATTRS.len())]));
+                    content(rng, depth + 1, s);
+                    s.push_str(&format!("</{name}>"));
+                } else {
+                    s.push_str(TEXTS[rng.usize(..TEXTS.len())]);
+                }
+            }
+        }
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut taken = 0;
+        for _ in 0..2000 {
+            let mut page = String::from("<title>某某科技</title>");
+            content(&mut rng, 0, &mut page);
+            taken += fast_agrees(&page) as usize;
+        }
+        assert!(taken > 1500, "the fast path took only {taken} of 2000 pages");
     }
 
     /// A footer the way most Chinese company sites write it.
