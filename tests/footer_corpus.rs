@@ -1174,3 +1174,36 @@ fn p68_digits_title_and_href_as_numeric_character_references() {
     });
     assert_eq!(r.icp_numbers[0].href.as_deref(), Some("https://beian.miit.gov.cn/"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Encodings
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p69_utf16le_with_bom_and_a_stale_gb2312_meta() {
+    // Saved by Notepad as "Unicode": the BOM decides (as in a browser), not the meta.
+    let f = "69_utf16le_bom_notepad.html";
+    let r = run(f, "晋ICP备17001234号-1", "太原晋祠旅行社", Some("晋公网安备14010602000321号"));
+    check(f, &r, &Want {
+        title: "太原晋祠旅行社",
+        icp: &[vis("晋ICP备17001234号-1", true, true)],
+        psb: &[("14010602000321", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p70_big5_hkscs_traditional_footer() {
+    // Declared big5-hkscs (a label of WHATWG's Big5, which includes the HKSCS characters 哋 and
+    // 嘅 the body uses); the number is written 粵ICP備…號 and read as 粤ICP备…号.
+    let f = "70_big5_hkscs.html";
+    let r = run(f, "粤ICP备2022045678号-1", "港深物流", Some("粤公网安备44030402005678号"));
+    check(f, &r, &Want {
+        title: "港深物流 Gong Sham Logistics - 首頁",
+        icp: &[vis("粤ICP备2022045678号-1", true, true)],
+        psb: &[("44030402005678", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
