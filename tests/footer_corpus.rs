@@ -1298,3 +1298,113 @@ fn p82_ideographic_space_before_the_href() {
         findings: &["page.number_unlinked"],
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Where the text is
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "misread: <center> is not a block in page::BLOCKS (nor in fast::CLASSES), so two <center> lines written without whitespace between run together: 黑ICP备08012345 + 2008-2024 reads as 黑ICP备080123452008号-2024 (page.number_wrong instead of page.number_unlinked)"]
+fn p74_center_lines_written_on_one_line() {
+    // Each <center> is a line of its own in the browser: the unterminated subject number, then
+    // the year range.
+    let f = "74_center_tags_one_line.html";
+    let r = run(f, "黑ICP备08012345号-1", "哈尔滨松江机电设备有限公司", None);
+    check(f, &r, &Want {
+        title: "哈尔滨松江机电设备有限公司",
+        icp: &[vis("黑ICP备08012345号", false, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &["page.number_unlinked"],
+    });
+}
+
+#[test]
+#[ignore = "misread: the value of <input type=button> is the button's visible label, but page::collect (and fast::Parser) read no value attribute: page.number_missing instead of page.number_unlinked"]
+fn p75_number_as_an_input_buttons_value() {
+    // The button opens the MIIT system by onclick: shown, not linked (as p47's <button>).
+    let f = "75_input_button_value.html";
+    let r = run(f, "湘ICP备2021012345号-1", "长沙星城驾校", None);
+    check(f, &r, &Want {
+        title: "长沙星城驾校",
+        icp: &[vis("湘ICP备2021012345号-1", false, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &["page.number_unlinked"],
+    });
+}
+
+#[test]
+fn p77_gov_footer_table_with_th_labels_and_site_identifier() {
+    // 网站标识码 (ten digits) and 党政机关 badge beside the numbers, labels in <th>.
+    let f = "77_gov_table_th_identifier.html";
+    let r = run(f, "浙ICP备05012345号-1", "安吉县人民政府", Some("浙公网安备33052302000101号"));
+    check(f, &r, &Want {
+        title: "安吉县人民政府",
+        icp: &[vis("浙ICP备05012345号-1", true, true)],
+        psb: &[("33052302000101", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p80_uni_app_h5_page_with_a_bottom_tab_bar() {
+    // A pre-rendered uni-app H5 page (the shop's WeChat mini-program as a web page): custom
+    // uni-* elements, the number above a fixed tab bar.
+    let f = "80_uniapp_h5_tabbar.html";
+    let r = run(f, "浙ICP备2022056789号-3", "鲜果到家", None);
+    check(f, &r, &Want {
+        title: "鲜果到家",
+        icp: &[vis("浙ICP备2022056789号-3", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+#[ignore = "misread: a <template shadowrootmode=\"open\"> is a declarative shadow root, rendered by current browsers, but page::SKIPPED skips every <template>: page.number_missing and page.psb_missing instead of nothing"]
+fn p83_footer_in_a_declarative_shadow_root() {
+    // Web components rendered on the server (Lit SSR style): the footer is the shadow root of
+    // <site-footer>, shown as soon as the page is parsed, no script needed.
+    let f = "83_declarative_shadow_dom_footer.html";
+    let r = run(f, "粤ICP备2023045678号-1", "深蓝数据", Some("粤公网安备44030502009876号"));
+    check(f, &r, &Want {
+        title: "深蓝数据 - 企业级数据中台",
+        icp: &[vis("粤ICP备2023045678号-1", true, true)],
+        psb: &[("44030502009876", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p84_server_rendered_number_that_a_script_may_replace() {
+    // The server renders the main site's number; a script swaps in the mobile or English
+    // site's by hostname; <noscript> repeats it. What the page shows is the server's number.
+    let f = "84_server_fallback_script_override.html";
+    let r = run(f, "闽ICP备2021012345号-1", "福州榕城教育培训中心", None);
+    check(f, &r, &Want {
+        title: "福州榕城教育培训中心",
+        icp: &[vis("闽ICP备2021012345号-1", true, true), hidden("闽ICP备2021012345号-2", "script"), hidden("闽ICP备2021012345号-3", "script")],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+#[test]
+fn p85_react_ssr_comment_markers_inside_the_numbers() {
+    // React/Next.js server rendering separates adjacent text with <!-- --> and marks fragments
+    // and suspense boundaries (<!--[-->, <!--$-->): comments, not text.
+    let f = "85_react_ssr_comment_markers.html";
+    let r = run(f, "沪ICP备2022012345号-1", "小满读书", Some("沪公网安备31010602012345号"));
+    check(f, &r, &Want {
+        title: "小满读书 - 每天读一点",
+        icp: &[vis("沪ICP备2022012345号-1", true, true)],
+        psb: &[("31010602012345", true, "text")],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
