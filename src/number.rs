@@ -122,7 +122,10 @@ pub fn fold_char(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => fold_char(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{30FC}' => '-',
-        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}' | '\t' | '\r' | '\n' => ' ',
+        // Spaces, and the characters a page cannot be seen to hold (the soft hyphen, zero-width
+        // spaces and joiners, direction marks, the word joiner, BOM): a number written with one
+        // inside reads to a visitor as whole, and a space is what a number may hold.
+        '\u{3000}' | '\u{00A0}' | '\u{00AD}' | '\u{2002}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\t' | '\r' | '\n' => ' ',
         'a'..='z' => c.to_ascii_uppercase(),
         _ => c,
     }
@@ -212,7 +215,8 @@ const P: &str = concat!("[", provinces!(), "]");
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"({P}) *ICP *[备備] *:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
+    // `备案号：` may stand for `备` (`粤ICP备案号：2021098765号-1`, the label run into the number).
+    Regex::new(&format!(r"({P}) *ICP *[备備] *(?:案 *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
 });
 /// A public-security number at the start of the text: `P公网安备 digits 号` as the portal issues it,
 /// or under one of the labels footers write instead (`公安备案号：`, `公网安备案号`, `公安机关备案号`,
@@ -463,7 +467,7 @@ mod tests {
 
     #[test]
     fn push_folded_is_the_fold_of_every_character() {
-        let alphabet: Vec<char> = "aZz09 \t\r\n-_京ICP备号公网安ａＺ０９－—\u{a0}\u{3000}\u{30fc}\u{feff}\u{2009}\u{fe63}\u{ff5e}\u{ff5f}é€😀"
+        let alphabet: Vec<char> = "aZz09 \t\r\n-_京ICP备号公网安ａＺ０９－—\u{a0}\u{3000}\u{30fc}\u{feff}\u{2009}\u{ad}\u{200c}\u{200d}\u{200f}\u{2060}\u{fe63}\u{ff5e}\u{ff5f}é€😀"
             .chars()
             .collect();
         let mut rng = fastrand::Rng::with_seed(7);
@@ -548,6 +552,10 @@ mod tests {
     fn a_colon_may_follow_bei() {
         assert_eq!(find_icp_numbers("京ICP备：12345678号-1")[0].digits, "12345678");
         assert_eq!(find_icp_numbers("京ICP备: 12345678号")[0].digits, "12345678");
+        // The label run into the number.
+        assert_eq!(find_icp_numbers("粤ICP备案号：2021098765号-1")[0].to_string(), "粤ICP备2021098765号-1");
+        assert_eq!(find_icp_numbers("京ICP备案 12345678号")[0].to_string(), "京ICP备12345678号");
+        assert_eq!(find_icp_numbers("京ICP备案号：京ICP备12345678号-2")[0].to_string(), "京ICP备12345678号-2");
         assert_eq!(find_psb_numbers("京公网安备：11010802020134号")[0].code, "11010802020134");
     }
 
