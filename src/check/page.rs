@@ -11,7 +11,7 @@
 //! Footer heuristic: text is in the footer when it sits inside `<footer>`, or inside an element
 //! whose id or class contains `footer`, `foot`, `bottom`, `copyright` or `beian`, and not inside
 //! an `<article>` or `<aside>` (whose footers are their own); or when it is in the last 30% of
-//! the visible text.
+//! the visible text, or at most [`FOOTER_TAIL_BYTES`] before its end.
 
 use crate::finding::{Code, Finding};
 use crate::number::{self, IcpNumber, License};
@@ -266,6 +266,13 @@ struct Text<'a> {
     hidden: String,
 }
 
+/// Whether an `<input>` of this `type` shows its `value` as its text: a button's label (button,
+/// submit or reset); other inputs' values are form data, not page text.
+fn shows_value(kind: &str) -> bool {
+    let kind = kind.trim_matches(|c: char| c.is_ascii_whitespace());
+    ["button", "submit", "reset"].iter().any(|k| kind.eq_ignore_ascii_case(k))
+}
+
 /// Whether an element's own markup hides it from view: the `hidden` attribute, or an inline
 /// style with `display:none` or `visibility:hidden` (a footer number tucked away so: shown to
 /// the scanner, not to visitors). Stylesheet rules cannot be judged from the page alone.
@@ -280,11 +287,15 @@ fn style_hides(style: &str) -> bool {
 }
 
 const SKIPPED: [&str; 8] = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"];
-const BLOCKS: [&str; 30] = [
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "section",
-    "table", "tr",
+const BLOCKS: [&str; 42] = [
+    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dir", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "legend", "li", "listing", "main", "menu", "nav", "ol", "p", "pre", "search", "section",
+    "summary", "table", "tr", "ul",
 ];
+/// Text this close to the end of the visible text is at the bottom of the page, however short the
+/// page (about two lines of Chinese: a copyright line after the number).
+const FOOTER_TAIL_BYTES: usize = 256;
 const FOOTER_MARKS: [&str; 5] = ["footer", "foot", "bottom", "copyright", "beian"];
 /// Elements whose footer is their own, not the page's: a `<footer>` (or a footer-marked element)
 /// inside an article or aside is a card's or a post's (HTML's sectioning content; `section` and
@@ -294,7 +305,9 @@ const SECTIONED: [&str; 2] = ["article", "aside"];
 /// The host a link leads to: of an http(s) or scheme-relative URL only (`hhttps://beian.miit.gov.cn/`,
 /// a typo, leads nowhere).
 fn host_of(href: &str) -> Option<String> {
-    let href = href.trim();
+    // As the URL standard does: only C0 controls and spaces are stripped (an href led by U+3000
+    // is a relative path on the site's own host).
+    let href = href.trim_matches(|c: char| c <= ' ');
     let url = if href.starts_with("//") { url::Url::parse(&format!("http:{href}")) } else { url::Url::parse(href) };
     let url = url.ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
     url.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase())
@@ -316,19 +329,30 @@ fn collect(doc: &Html) -> Text<'_> {
     let mut frames: Vec<Frame> = Vec::new();
     let (mut skip, mut script, mut footer, mut hidden, mut sectioned) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut links: Vec<usize> = Vec::new();
-    let push_text = |t: &mut Text, s: &str, link: Option<usize>, footer: bool| {
-        let run = Run { start: t.visible.len(), link, footer };
-        if t.runs.last().map(|r| (r.link, r.footer)) != Some((link, footer)) {
-            t.runs.push(run);
+    // Text where it sits: in a script, hidden, skipped, or shown (in its link and footer).
+    let text_node = |t: &mut Text, s: &str, (skip, script, hidden): (usize, usize, usize), link: Option<usize>, footer: bool| {
+        if script > 0 {
+            number::push_folded(&mut t.script, s);
+            t.script.push('\n');
+        } else if skip == 0 && hidden > 0 {
+            number::push_folded(&mut t.hidden, s);
+        } else if skip == 0 {
+            if t.runs.last().map(|r| (r.link, r.footer)) != Some((link, footer)) {
+                t.runs.push(Run { start: t.visible.len(), link, footer });
+            }
+            number::push_folded(&mut t.visible, s);
         }
-        number::push_folded(&mut t.visible, s);
     };
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     let name = el.name();
-                    let is_skip = SKIPPED.contains(&name);
+                    // A declarative shadow root (`<template shadowrootmode=open>`) is rendered, as
+                    // browsers render it without scripts; any other template is inert.
+                    let shadow_root = name == "template"
+                        && el.attr("shadowrootmode").is_some_and(|m| m.eq_ignore_ascii_case("open") || m.eq_ignore_ascii_case("closed"));
+                    let is_skip = SKIPPED.contains(&name) && !shadow_root;
                     let is_script = name == "script";
                     let is_block = BLOCKS.contains(&name) || name == "td" || name == "th";
                     let marks = |v: Option<&str>| {
@@ -363,6 +387,9 @@ fn collect(doc: &Html) -> Text<'_> {
                     if is_block && skip == 0 {
                         t.visible.push(if is_break { ' ' } else { '\n' });
                     }
+                    if let Some(v) = el.attr("value").filter(|_| name == "input" && el.attr("type").is_some_and(shows_value)) {
+                        text_node(&mut t, v, (skip, script, hidden), links.last().copied(), footer > 0);
+                    }
                     frames.push(Frame {
                         skip: is_skip,
                         script: is_script,
@@ -373,16 +400,7 @@ fn collect(doc: &Html) -> Text<'_> {
                         sectioned: is_sectioned,
                     });
                 }
-                Node::Text(text) => {
-                    if script > 0 {
-                        number::push_folded(&mut t.script, text);
-                        t.script.push('\n');
-                    } else if skip == 0 && hidden > 0 {
-                        number::push_folded(&mut t.hidden, text);
-                    } else if skip == 0 {
-                        push_text(&mut t, text, links.last().copied(), footer > 0);
-                    }
-                }
+                Node::Text(text) => text_node(&mut t, text, (skip, script, hidden), links.last().copied(), footer > 0),
                 _ => {}
             },
             Edge::Close(node) => {
@@ -419,7 +437,7 @@ impl Text<'_> {
     }
 
     fn in_footer(&self, range: &Range<usize>) -> bool {
-        range.start * 10 >= self.visible.len() * 7 || self.runs_over(range).any(|r| r.footer)
+        range.start * 10 >= self.visible.len() * 7 || self.visible.len() - range.end <= FOOTER_TAIL_BYTES || self.runs_over(range).any(|r| r.footer)
     }
 
     /// The first link over the range whose host satisfies `want`, else the first link at all,
@@ -680,7 +698,7 @@ pub fn render_text(r: &PageReport) -> String {
 /// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
 /// homepage builds no tree, no attribute maps and no interned names.
 mod fast {
-    use super::{find_byte, style_hides, Link, Run, Text, FOOTER_MARKS};
+    use super::{find_byte, shows_value, style_hides, Link, Run, Text, FOOTER_MARKS};
     use crate::number::push_folded;
     use std::borrow::Cow;
 
@@ -787,15 +805,15 @@ mod fast {
         ("body", BAIL | SPECIAL | NONNEST),
         ("br", VOID | BLOCK | SPECIAL | NONNEST),
         ("button", BAIL | SPECIAL),
-        ("caption", BAIL | SPECIAL),
-        ("center", PCLOSE | SPECIAL),
+        ("caption", BAIL | SPECIAL | BLOCK),
+        ("center", PCLOSE | SPECIAL | BLOCK),
         ("code", FMT),
         ("col", BAIL | SPECIAL | NONNEST),
         ("colgroup", BAIL | SPECIAL | NONNEST),
         ("dd", DDDT | BLOCK | SPECIAL | NONNEST),
-        ("details", PCLOSE | SPECIAL),
+        ("details", PCLOSE | SPECIAL | BLOCK),
         ("dialog", PCLOSE),
-        ("dir", PCLOSE | SPECIAL),
+        ("dir", PCLOSE | SPECIAL | BLOCK),
         ("div", PCLOSE | BLOCK | SPECIAL),
         ("dl", PCLOSE | BLOCK | SPECIAL),
         ("dt", DDDT | BLOCK | SPECIAL | NONNEST),
@@ -817,7 +835,7 @@ mod fast {
         ("h6", HEADING | BLOCK | SPECIAL),
         ("head", BAIL | SKIP | SPECIAL | NONNEST),
         ("header", PCLOSE | BLOCK | SPECIAL),
-        ("hgroup", PCLOSE | SPECIAL),
+        ("hgroup", PCLOSE | SPECIAL | BLOCK),
         ("hr", HR | BLOCK | SPECIAL | NONNEST),
         ("html", BAIL | SPECIAL | NONNEST),
         ("i", FMT),
@@ -827,13 +845,14 @@ mod fast {
         ("input", VOID | SPECIAL | NONNEST),
         ("isindex", BAIL | SPECIAL),
         ("keygen", VOID),
+        ("legend", BLOCK),
         ("li", LI | BLOCK | SPECIAL | NONNEST),
         ("link", HEADVOID | SPECIAL | NONNEST),
-        ("listing", PRE | SPECIAL),
+        ("listing", PRE | SPECIAL | BLOCK),
         ("main", PCLOSE | BLOCK | SPECIAL),
         ("marquee", BAIL | SPECIAL),
         ("math", BAIL),
-        ("menu", PCLOSE | SPECIAL),
+        ("menu", PCLOSE | SPECIAL | BLOCK),
         ("meta", HEADVOID | SPECIAL | NONNEST),
         ("nav", PCLOSE | BLOCK | SPECIAL),
         ("nobr", BAIL),
@@ -847,14 +866,14 @@ mod fast {
         ("p", P | PCLOSE | BLOCK | SPECIAL),
         ("param", VOID | SPECIAL | NONNEST),
         ("plaintext", BAIL | SPECIAL),
-        ("pre", PRE | SPECIAL),
+        ("pre", PRE | SPECIAL | BLOCK),
         ("rb", BAIL),
         ("rp", BAIL),
         ("rt", BAIL),
         ("rtc", BAIL),
         ("s", FMT),
         ("script", SCRIPT | SKIP | SPECIAL | LIMIT_RAW),
-        ("search", PCLOSE),
+        ("search", PCLOSE | BLOCK),
         ("section", PCLOSE | BLOCK | SPECIAL),
         ("select", BAIL | SPECIAL),
         ("small", FMT),
@@ -862,7 +881,7 @@ mod fast {
         ("strike", FMT),
         ("strong", FMT),
         ("style", RAWTEXT | SKIP | SPECIAL | LIMIT_RAW),
-        ("summary", PCLOSE | SPECIAL),
+        ("summary", PCLOSE | SPECIAL | BLOCK),
         ("svg", BAIL | SKIP),
         ("table", BAIL | BLOCK | SPECIAL),
         ("tbody", BAIL | SPECIAL | NONNEST),
@@ -877,7 +896,7 @@ mod fast {
         ("track", VOID | SPECIAL | NONNEST),
         ("tt", FMT),
         ("u", FMT),
-        ("ul", PCLOSE | SPECIAL),
+        ("ul", PCLOSE | SPECIAL | BLOCK),
         ("wbr", VOID | SPECIAL | NONNEST),
         ("xmp", BAIL | SPECIAL),
     ];
@@ -961,6 +980,9 @@ mod fast {
         href: Option<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         title: Option<Cow<'a, str>>,
+        /// An `<input>`'s value, and whether its first `type` makes it show it ([`shows_value`]).
+        value: Option<Cow<'a, str>>,
+        shows_value: Option<bool>,
         /// The element hides itself ([`hides`]): a `hidden` attribute, or a first `style`
         /// attribute that hides.
         hides: bool,
@@ -1263,6 +1285,11 @@ mod fast {
                     2 if attr_name.eq_ignore_ascii_case("id") => &mut tag.attrs.id,
                     3 if attr_name.eq_ignore_ascii_case("alt") => &mut tag.attrs.alt,
                     4 if attr_name.eq_ignore_ascii_case("href") => &mut tag.attrs.href,
+                    4 if attr_name.eq_ignore_ascii_case("type") && tag.name == "input" => {
+                        tag.attrs.shows_value.get_or_insert_with(|| shows_value(&value));
+                        continue;
+                    }
+                    5 if attr_name.eq_ignore_ascii_case("value") && tag.name == "input" => &mut tag.attrs.value,
                     5 if attr_name.eq_ignore_ascii_case("class") => &mut tag.attrs.class,
                     5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
                     5 if attr_name.eq_ignore_ascii_case("style") => {
@@ -1325,6 +1352,9 @@ mod fast {
             if class & BLOCK != 0 && self.skip == 0 {
                 self.t.visible.push(if is_break(&name) { ' ' } else { '\n' });
             }
+            if let Some(v) = attrs.value.as_ref().filter(|_| attrs.shows_value == Some(true) && self.script == 0) {
+                self.push_value(v);
+            }
             self.p_open += (class & P != 0) as usize;
             self.a_open += (class & A != 0) as usize;
             self.stack.push(Open { name, class, link, footer: is_footer, hidden: is_hidden });
@@ -1361,6 +1391,19 @@ mod fast {
             if self.script > 0 {
                 return Err(Bail); // script text only comes through `raw`
             }
+            self.push_text(s);
+            Ok(())
+        }
+
+        /// A button's label, as text (rare: kept out of line).
+        #[inline(never)]
+        fn push_value(&mut self, s: &str) {
+            self.push_text(s);
+        }
+
+        /// Text outside scripts: hidden, skipped, or shown (in its link and footer).
+        #[inline(always)]
+        fn push_text(&mut self, s: &str) {
             if self.skip == 0 && self.hidden > 0 {
                 push_folded(&mut self.t.hidden, s);
             } else if self.skip == 0 {
@@ -1370,7 +1413,6 @@ mod fast {
                 }
                 push_folded(&mut self.t.visible, s);
             }
-            Ok(())
         }
 
         /// A character token, split into leading whitespace and the rest where the mode cares.
@@ -1687,7 +1729,7 @@ mod tests {
             "h1", "h3", "section", "main", "article", "pre", "form", "label", "font", "center", "small", "x-widget", "o:p",
             "table", "td", "tr", "button", "select", "svg", "textarea", "img", "br", "hr", "input", "meta", "link",
             "address", "listing", "menu", "dialog", "search", "details", "summary", "nobr", "u", "s", "code", "DIV", "Span",
-            "body", "html", "head", "template", "object", "figure", "aside", "wbr", "frame", "caption", "isindex",
+            "body", "html", "head", "template", "object", "figure", "aside", "wbr", "frame", "caption", "isindex", "legend", "fieldset", "input",
         ];
         const ATTRS: &[&str] = &[
             " id=\"footer\"", " class=\"Foot\"", " class=\"item\"", " href=\"https://beian.miit.gov.cn/\"",
@@ -1698,6 +1740,8 @@ mod tests {
             " title=\"&lt;\"", " id=\"beian-\u{4e2d}\"", " /", " =x", " alt=\"\"", " href=\"&notit;\"", " src=x",
             " style=\"display: none\"", " STYLE='color:red;VISIBILITY:hidden !important'", " style=\"display:block\"", " hidden",
             " hidden=\"hidden\"", " style=\"display:none\" style=\"\"",
+            " type=button value=\"京ICP备12345678号-1\"", " TYPE=\" Submit \" value='京ICP备12345678号-2'", " type=text value=\"京ICP备12345678号-3\"",
+            " value=\"x\" type=\"reset\"",
         ];
         const TEXTS: &[&str] = &[
             "京ICP备12345678号-1", "京公网安备11010802020134号", "新闻", " ", "\n", "\r\n", "\r", "\t", "&amp;", "&nbsp;",
@@ -1808,29 +1852,44 @@ mod tests {
         assert!(taken * 5 > runs, "the fast path took only {taken} of {runs} generated pages");
     }
 
+    /// A declarative shadow root is rendered; any other template is not.
+    #[test]
+    fn only_a_declarative_shadow_root_template_is_shown() {
+        let page = |attrs: &str| format!(r#"<title>某某科技</title><x-footer><template{attrs}><a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a></template></x-footer>"#);
+        for (attrs, shown) in [("", false), (" shadowrootmode=\"open\"", true), (" shadowrootmode=CLOSED", true), (" shadowrootmode=\"x\"", false)] {
+            let r = analyse(&page(attrs), &expect("京ICP备12345678号-1", "某某科技", None));
+            assert_eq!(codes(&r).is_empty(), shown, "{attrs}: {:?}", r.findings);
+        }
+    }
+
     /// A card's or post's own footer is not the page's; the page's is, in both collectors.
     #[test]
     fn an_articles_footer_is_not_the_pages() {
         let page = r#"<title>某某科技</title><article class="card"><footer class="meta">客户：苏ICP备19023456号-1</footer></article>
-<aside><div id="copyright">苏ICP备18034567号-2</div></aside><div class="news"><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p></div>
+<aside><div id="copyright">苏ICP备18034567号-2</div></aside><div class="news">{}</div>
 <footer><a href="https://beian.miit.gov.cn/">苏ICP备12056789号-1</a></footer>"#;
+        let page = &page.replace("{}", &"<p>公司新闻：新品发布会在南京举行</p>".repeat(12));
         assert!(fast_agrees(page));
         let r = analyse(page, &expect("苏ICP备12056789号-1", "某某科技", None));
         let got: Vec<(&str, bool)> = r.icp_numbers.iter().map(|m| (m.text.as_str(), m.in_footer)).collect();
         assert_eq!(got, [("苏ICP备19023456号-1", false), ("苏ICP备18034567号-2", false), ("苏ICP备12056789号-1", true)]);
         // An article that is itself marked as the footer is the page's footer.
-        let page = r#"<title>某某科技</title><article class="footer">苏ICP备12056789号-1</article><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p><p>新闻</p>"#;
+        let page = &format!(r#"<title>某某科技</title><article class="footer">苏ICP备12056789号-1</article>{}"#, "<p>公司新闻：新品发布会在南京举行</p>".repeat(12));
         assert!(fast_agrees(page));
         assert!(analyse(page, &expect("苏ICP备12056789号-1", "某某科技", None)).icp_numbers[0].in_footer);
     }
 
     /// The general generator's pages mostly make the fast path bail before an article holds a
-    /// footer; these well-formed ones nest the footer marks and sectioning elements every way.
+    /// footer or a button shows its value; these simpler ones nest the footer marks, sectioning
+    /// elements and buttons every way.
     #[test]
     fn fast_path_agrees_on_footer_regions() {
         fn content(rng: &mut fastrand::Rng, depth: usize, s: &mut String) {
-            const NAMES: &[&str] = &["div", "p", "span", "a", "article", "aside", "section", "nav", "footer", "ARTICLE"];
-            const ATTRS: &[&str] = &["", "", " class=\"footer\"", " id=\"copyright\"", " class=\"beian\"", " href=\"https://beian.miit.gov.cn/\"", " hidden"];
+            const NAMES: &[&str] = &["div", "p", "span", "a", "article", "aside", "section", "nav", "footer", "ARTICLE", "input", "center"];
+            const ATTRS: &[&str] = &[
+                "", "", " class=\"footer\"", " id=\"copyright\"", " class=\"beian\"", " href=\"https://beian.miit.gov.cn/\"", " hidden",
+                " type=button value=\"京ICP备12345678号-1\"", " type=hidden value=\"京ICP备12345678号-2\"",
+            ];
             const TEXTS: &[&str] = &["京ICP备12345678号-1", "新闻", "京公网安备11010802020134号", " "];
             for _ in 0..rng.usize(1..4) {
                 if depth < 5 && rng.bool() {
@@ -1850,7 +1909,7 @@ mod tests {
             content(&mut rng, 0, &mut page);
             taken += fast_agrees(&page) as usize;
         }
-        assert!(taken > 1500, "the fast path took only {taken} of 2000 pages");
+        assert!(taken > 1000, "the fast path took only {taken} of 2000 pages");
     }
 
     /// A footer the way most Chinese company sites write it.
