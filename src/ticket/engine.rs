@@ -6,9 +6,10 @@
 //!   nothing at all, and its results are never read as observations later either;
 //! - a (filing, code) whose observation in this run is *present* opens a ticket once the present
 //!   streak is confirmed (`confirm_rule`), unless an open or overdue ticket exists — then the
-//!   ticket's evidence is refreshed — or an operator closed a ticket for it while the streak
-//!   was already running: a closed ticket is not reopened for the same continuing occurrence;
-//!   only after the problem has been seen gone does a new confirmed occurrence open a new one;
+//!   ticket's evidence is refreshed — or an operator closed its latest ticket while the streak
+//!   was already running (or the streak reaches back past all the history read): a closed
+//!   ticket is not reopened for the same continuing occurrence, however long it lasts; only
+//!   after the problem has been seen gone does a new confirmed occurrence open a new one;
 //! - an open or overdue ticket whose observation in this run is *absent* resolves once the
 //!   absent streak is confirmed (the automatic re-check);
 //! - no observation in this run (inconclusive, not checked) decides nothing;
@@ -20,7 +21,7 @@ use super::calendar::Calendar;
 use super::evidence::{self, TicketEvidence};
 use super::lifecycle::{self, Change};
 use super::observe::{self, Seen};
-use super::{shanghai_date, Action, Ticket};
+use super::{shanghai_date, Action, State, Ticket};
 use crate::clock;
 use crate::config::Config;
 use crate::filing::FilingStatus;
@@ -214,7 +215,7 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
     for chunk in sites.chunks(BATCH) {
         let filings = store.filings_by_numbers(chunk).await?;
         let history = store.result_history(chunk, since, run.id).await?;
-        let closed = store.last_closed(chunk).await?;
+        let ended = store.last_ended(chunk).await?;
         let mut active: HashMap<(String, Code), Ticket> = HashMap::new();
         for t in store.active_tickets(Some(chunk)).await? {
             active.insert((t.site_number.clone(), t.code), t);
@@ -241,7 +242,12 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                 let ticket = active.get(&(site.clone(), code));
                 match (ticket, streak.seen) {
                     (None, Seen::Present) if applies(code, filing.status) => {
-                        let waived = closed.get(&(site.clone(), code)).is_some_and(|c| streak.first_at <= *c);
+                        // The latest ticket of this problem was closed by an operator, and the
+                        // problem has not been seen gone since: the streak began before the close,
+                        // or reaches back past all the history read (bounded by the lookback and
+                        // by retention) without an absence.
+                        let waived = matches!(ended.get(&(site.clone(), code)),
+                            Some((State::Closed, c)) if streak.first_at <= *c || streak.count as usize == obs.len());
                         if waived {
                             out.waived += 1;
                         } else if streak.confirmed(scans, hours) {
@@ -364,8 +370,13 @@ mod tests {
 
     /// Stores a run with one check of www.example.cn and applies it.
     async fn scan(store: &Store, cfg: &Config, when: &str, state: &str, codes: &[&str], inconclusive: bool) -> Outcome {
+        let id = store.start_run("manual", "dns,http,page", 1, at(when)).await.unwrap();
+        finish(store, cfg, id, when, state, codes, inconclusive).await
+    }
+
+    /// Stores the check of www.example.cn in run `id`, finishes the run and applies it.
+    async fn finish(store: &Store, cfg: &Config, id: i64, when: &str, state: &str, codes: &[&str], inconclusive: bool) -> Outcome {
         let t = at(when);
-        let id = store.start_run("manual", "dns,http,page", 1, t).await.unwrap();
         let findings: Vec<_> = codes.iter().map(|c| serde_json::json!({"code": c, "detail": "seen"})).collect();
         let evidence = serde_json::json!({"domain": "www.example.cn", "http_status": 200, "title": "首页",
             "ips": [{"ip": "47.93.1.1", "class": "provider_mainland"}], "findings": findings});
@@ -464,6 +475,35 @@ mod tests {
             let o = scan(&store, &cfg, "2026-09-22T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
             assert_eq!((o.opened.len(), o.waived), (1, 0));
             assert_ne!(o.opened[0], id);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_operator_close_sticks_while_the_problem_continues_beyond_the_history_read_back() {
+        // The history read back is bounded (confirmation window + LOOKBACK_SLACK_DAYS), and
+        // results are deleted after database.keep_days: a problem that simply goes on for
+        // months after an operator closed its ticket is still the same occurrence.
+        let cfg = cfg("");
+        for store in each_backend().await {
+            store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
+            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
+            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
+            let t = store.ticket(id).await.unwrap().unwrap();
+            let c = lifecycle::close(&t, "title is set by JavaScript; checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
+            assert!(store.apply_changes(&[c]).await.unwrap());
+            let start = at("2026-09-19T10:00:00+08:00");
+            for week in 0..12 {
+                let when = clock::stamp(start + Duration::days(7 * week));
+                let o = scan(&store, &cfg, &when, "completed", &["page.title_mismatch"], false).await;
+                assert_eq!((o.opened.len(), o.waived), (0, 1), "week {week}: {o:?}");
+            }
+            assert_eq!(store.tickets(&Default::default()).await.unwrap().len(), 1);
+            // Seen gone once after the close, then back and confirmed: a new occurrence.
+            let later = start + Duration::days(7 * 12);
+            scan(&store, &cfg, &clock::stamp(later), "completed", &[], false).await;
+            scan(&store, &cfg, &clock::stamp(later + Duration::days(1)), "completed", &["page.title_mismatch"], false).await;
+            let o = scan(&store, &cfg, &clock::stamp(later + Duration::days(2)), "completed", &["page.title_mismatch"], false).await;
+            assert_eq!((o.opened.len(), o.waived), (1, 0), "{o:?}");
         }
     }
 
