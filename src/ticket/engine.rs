@@ -214,7 +214,9 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
     let sites = store.run_site_numbers(run.id).await?;
     for chunk in sites.chunks(BATCH) {
         let filings = store.filings_by_numbers(chunk).await?;
-        let history = store.result_history(chunk, since, run.id).await?;
+        // Every completed run, also those started after this one: a run that finishes (and is
+        // applied) late must not act on what newer runs have already seen differently.
+        let history = store.result_history(chunk, since, i64::MAX).await?;
         let ended = store.last_ended(chunk).await?;
         let mut active: HashMap<(String, Code), Ticket> = HashMap::new();
         for t in store.active_tickets(Some(chunk)).await? {
@@ -224,16 +226,17 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
         let mut decisions = Vec::new();
         for site in chunk {
             let (Some((filing, false)), Some(rows)) = (filings.get(site), history.get(site)) else { continue };
-            if rows.first().map(|r| r.run_id) != Some(run.id) {
+            if !rows.iter().any(|r| r.run_id == run.id) {
                 continue; // every result of this site in this run is missing from history
             }
             let filing_active = filing.status == FilingStatus::Active;
             let mut codes: BTreeSet<Code> =
-                rows.iter().take_while(|r| r.run_id == run.id).flat_map(|r| r.codes.iter().copied()).collect();
+                rows.iter().filter(|r| r.run_id == run.id).flat_map(|r| r.codes.iter().copied()).collect();
             codes.extend(active.keys().filter(|(s, _)| s == site).map(|(_, c)| *c));
             for code in codes.into_iter().filter(|c| c.is_customer_problem()) {
                 let obs = observe::series(code, &filing.domains, filing_active, rows);
-                // Nothing decisive in this run (inconclusive, partly checked): no change.
+                // Nothing decisive in this run (inconclusive, partly checked), or a newer run
+                // already observed this problem: no change.
                 if obs.first().map(|o| o.run_id) != Some(run.id) {
                     continue;
                 }
@@ -504,6 +507,26 @@ mod tests {
             scan(&store, &cfg, &clock::stamp(later + Duration::days(1)), "completed", &["page.title_mismatch"], false).await;
             let o = scan(&store, &cfg, &clock::stamp(later + Duration::days(2)), "completed", &["page.title_mismatch"], false).await;
             assert_eq!((o.opened.len(), o.waived), (1, 0), "{o:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_older_run_finishing_after_a_newer_one_does_not_act_on_stale_state() {
+        // Runs overlap (a nightly run spread over an hour, an operator's re-check meanwhile):
+        // the later run may finish, and be applied, first.
+        let cfg = cfg("");
+        for store in each_backend().await {
+            store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
+            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            let nightly = store.start_run("nightly", "dns,http,page", 1, at("2026-09-18T10:00:00+08:00")).await.unwrap();
+            // The re-check, after the customer's fix, finishes first: one passing check, no decision.
+            let o = scan(&store, &cfg, "2026-09-18T10:30:00+08:00", "completed", &[], false).await;
+            assert_eq!((o.opened.len(), o.pending), (0, 0));
+            // The nightly run checked the site before the fix and finishes last. Its sighting is
+            // older than the passing re-check: no ticket for a problem already seen fixed.
+            let o = finish(&store, &cfg, nightly, "2026-09-18T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            assert_eq!(o.opened, Vec::<i64>::new(), "{o:?}");
+            assert!(store.tickets(&Default::default()).await.unwrap().is_empty());
         }
     }
 
