@@ -527,6 +527,28 @@ mod tests {
             let o = finish(&store, &cfg, nightly, "2026-09-18T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
             assert_eq!(o.opened, Vec::<i64>::new(), "{o:?}");
             assert!(store.tickets(&Default::default()).await.unwrap().is_empty());
+
+            // A newer DNS-only run finishing first says nothing about the page: the older full
+            // run's sighting is still the newest observation of a page code, and counts.
+            let full = store.start_run("nightly", "dns,http,page", 1, at("2026-09-19T10:00:00+08:00")).await.unwrap();
+            let t = at("2026-09-19T10:30:00+08:00");
+            let dns = store.start_run("dns", "dns", 1, t).await.unwrap();
+            let row = ResultRow {
+                site_number: SITE.into(),
+                domain: "www.example.cn".into(),
+                checked_at: t,
+                inconclusive: false,
+                http_status: None,
+                final_url: None,
+                title: None,
+                codes: String::new(),
+                evidence: "{}".into(),
+            };
+            store.record_results(dns, &[row]).await.unwrap();
+            store.finish_run(dns, "completed", 1, 0, 0, None, t).await.unwrap();
+            apply_run(&store, &cfg, dns, t).await.unwrap();
+            let o = finish(&store, &cfg, full, "2026-09-19T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            assert_eq!((o.opened.len(), o.pending), (0, 1), "{o:?}");
         }
     }
 
