@@ -575,9 +575,18 @@ mod tests {
             let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.number_missing"], false).await.opened[0];
             let o = sweep(&store, &cfg, at("2026-10-09T23:59:00+08:00")).await.unwrap();
             assert!(o.overdue.is_empty());
+            // Past the deadline, but every check since failed on our side: overdue, no escalation.
+            let o = scan(&store, &cfg, "2026-10-10T10:00:00+08:00", "completed", &[], true).await;
+            assert_eq!((o.overdue.clone(), o.escalated, o.overdue_total), (vec![id], 0, 1));
+            let o = scan(&store, &cfg, "2026-10-11T10:00:00+08:00", "degraded", &["page.number_missing"], false).await;
+            assert!(o.skipped.is_some());
             let o = sweep(&store, &cfg, at("2026-10-12T09:00:00+08:00")).await.unwrap();
-            assert_eq!((o.overdue.clone(), o.escalated, o.overdue_total), (vec![id], 1, 1));
-            let o = sweep(&store, &cfg, at("2026-10-12T10:00:00+08:00")).await.unwrap();
+            assert_eq!((o.overdue.len(), o.escalated), (0, 0), "not seen after the deadline");
+            // Seen still there: the restriction is recommended.
+            scan(&store, &cfg, "2026-10-12T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            let o = sweep(&store, &cfg, at("2026-10-12T10:05:00+08:00")).await.unwrap();
+            assert_eq!((o.overdue.len(), o.escalated, o.overdue_total), (0, 1, 1));
+            let o = sweep(&store, &cfg, at("2026-10-12T11:00:00+08:00")).await.unwrap();
             assert_eq!((o.overdue.len(), o.escalated), (0, 0), "nothing twice");
 
             // The filing is deregistered: the ticket is superseded; a cancelled filing still served
