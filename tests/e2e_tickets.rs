@@ -278,8 +278,10 @@ async fn scenario(db_url: &str) {
     let resolved = ok(cfg, t7, &["tickets", "list", "--state", "resolved", "--json"]).await;
     assert_eq!(serde_json::from_str::<Value>(&resolved).unwrap().as_array().unwrap().len(), 1);
 
-    // D is still bad after its deadline: overdue on the next working day, restriction recommended.
+    // D is still bad after its deadline: overdue on the next working day; the restriction is
+    // recommended once a check after the deadline has seen it still there.
     let t8 = "2026-10-12T10:00:00+08:00";
+    ok(cfg, t8, &["scan"]).await;
     let overdue: Value = serde_json::from_str(&ok(cfg, t8, &["tickets", "list", "--overdue", "--json"]).await).unwrap();
     let overdue = overdue.as_array().unwrap();
     assert_eq!(overdue.len(), 1);

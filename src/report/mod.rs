@@ -387,7 +387,7 @@ pub(crate) mod tests {
         let streak = lifecycle::tests::streak("2026-09-17T10:00:00+08:00", "2026-09-18T10:00:00+08:00");
         let mut first = 0;
         for (i, code) in [Code::PageTitleMismatch, Code::PageNumberMissing, Code::DnsOverseas].into_iter().enumerate() {
-            let (t, e) = lifecycle::open(
+            let (mut t, e) = lifecycle::open(
                 "京ICP备2024012345号-1",
                 "京ICP备2024012345号",
                 code,
@@ -397,6 +397,8 @@ pub(crate) mod tests {
                 &cal,
                 at("2026-09-18T10:00:00+08:00"),
             );
+            // Still seen after its deadline, so escalation is due.
+            t.last_seen_at = at("2026-10-12T10:00:00+08:00");
             let id = store.insert_ticket(&t, &e).await.unwrap().unwrap();
             if i == 0 {
                 first = id;

@@ -478,13 +478,14 @@ impl Store {
             .collect())
     }
 
-    /// When each (site, code) of these sites last had a ticket closed by an operator.
-    pub async fn last_closed(&self, sites: &[String]) -> Result<HashMap<(String, Code), DateTime<Utc>>> {
-        let mut out = HashMap::new();
+    /// How the latest ended ticket of each (site, code) of these sites ended — closed by an
+    /// operator, resolved or superseded — and when (the latest `closed_at`).
+    pub async fn last_ended(&self, sites: &[String]) -> Result<HashMap<(String, Code), (State, DateTime<Utc>)>> {
+        let mut out: HashMap<(String, Code), (State, DateTime<Utc>)> = HashMap::new();
         for chunk in sites.chunks(CHUNK) {
             let sql = format!(
-                "SELECT site_number, code, MAX(closed_at) FROM tickets WHERE state = 'closed' AND site_number IN ({}) \
-                 GROUP BY site_number, code",
+                "SELECT site_number, code, state, closed_at FROM tickets \
+                 WHERE state IN ('closed', 'resolved', 'superseded') AND closed_at IS NOT NULL AND site_number IN ({})",
                 params(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
@@ -493,8 +494,13 @@ impl Store {
             }
             for r in q.fetch_all(self.pool()).await? {
                 let code: String = r.get(1);
-                let (Some(code), Some(at)) = (Code::parse(&code), r.get::<Option<String>, _>(2)) else { continue };
-                out.insert((r.get::<String, _>(0), code), time(&at)?);
+                let state: String = r.get(2);
+                let (Some(code), Some(state)) = (Code::parse(&code), State::parse(&state)) else { continue };
+                let at = time(&r.get::<String, _>(3))?;
+                let slot = out.entry((r.get::<String, _>(0), code)).or_insert((state, at));
+                if at > slot.1 {
+                    *slot = (state, at);
+                }
             }
         }
         Ok(out)

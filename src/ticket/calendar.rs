@@ -5,7 +5,8 @@
 //! the maintained `holiday-cn` crate. Where that crate has no arrangement for a year that the
 //! State Council has already published (its 2026 data is empty in the release we build on), a
 //! bundled copy of the official notice fills in. For a year with neither (its notice comes out
-//! in the November before), the statutory holidays themselves are days off ([`statutory_holidays`]):
+//! in the November before), the statutory holidays themselves are days off ([`statutory_holidays`]),
+//! and so are the substitute days the law gives for those on a weekend ([`substitute_days`]):
 //! only the bridging days and weekend make-up days of that year's notice are unknown. Operators
 //! add or correct single dates with `tickets.extra_holidays` / `tickets.extra_workdays`, which win
 //! over all of these.
@@ -108,6 +109,24 @@ pub fn statutory_holidays(year: i32) -> Vec<NaiveDate> {
     days
 }
 
+/// The substitute days (补假) of `holidays`: 《全国年节及纪念日放假办法》第六条 gives a working day
+/// off for each statutory holiday that falls on a Saturday or Sunday. Each is the first weekday
+/// after its holiday that is neither a holiday nor already a substitute (so 2027's 春节 Saturday
+/// and Sunday give the Tuesday and Wednesday after 初三 on the Monday).
+pub fn substitute_days(holidays: &[NaiveDate]) -> Vec<NaiveDate> {
+    let weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let off: BTreeSet<NaiveDate> = holidays.iter().copied().collect();
+    let mut subs = BTreeSet::new();
+    for &h in off.iter().filter(|&&h| weekend(h)) {
+        let mut d = h + Duration::days(1);
+        while weekend(d) || off.contains(&d) || subs.contains(&d) {
+            d += Duration::days(1);
+        }
+        subs.insert(d);
+    }
+    subs.into_iter().collect()
+}
+
 /// The April day of the Qingming solar term in 2001–2099, by the usual 21st-century formula
 /// (`[Y × 0.2422 + 4.81] − [Y / 4]`, Y the year's last two digits); `None` outside those years.
 fn qingming(year: i32) -> Option<u32> {
@@ -155,7 +174,8 @@ impl Calendar {
         }
         for year in STATUTORY_SINCE..=*YEARS.end() {
             if !covered.contains(&year) {
-                for d in statutory_holidays(year) {
+                let statutory = statutory_holidays(year);
+                for d in substitute_days(&statutory).into_iter().chain(statutory) {
                     special.entry(d).or_insert(false);
                 }
             }
@@ -181,8 +201,9 @@ impl Calendar {
         }
     }
 
-    /// Whether the holiday arrangement of `year` is known. Outside it only weekends and the
-    /// statutory holidays count as days off (that year's bridging days are unknown), so deadlines
+    /// Whether the holiday arrangement of `year` is known. Outside it only weekends, the
+    /// statutory holidays and their substitute days count as days off (that year's bridging days
+    /// are unknown), so deadlines
     /// there may come too early; callers warn.
     pub fn covers(&self, year: i32) -> bool {
         self.covered.contains(&year)
@@ -336,6 +357,39 @@ mod tests {
         assert_eq!(cal.add_working_days(d("2026-12-31"), 1), d("2027-01-04"));
         // The operator's dates still win.
         assert!(Calendar::new(&[], &[d("2027-01-01")]).is_workday(d("2027-01-01")));
+    }
+
+    #[test]
+    fn a_statutory_holiday_on_a_weekend_gives_a_substitute_working_day_off() {
+        // 《全国年节及纪念日放假办法》第六条: 全体公民放假的假日适逢星期六、星期日，应当在工作日补假.
+        // Every published arrangement gives at least those days off (with the statutory days of
+        // the rule then in force: before 2025 no 除夕 and only 1 May; 2014 on: 初一 to 初三).
+        let cal = plain();
+        for year in 2014..=2026 {
+            let rule: Vec<NaiveDate> = statutory_holidays(year)
+                .into_iter()
+                .filter(|&day| year >= STATUTORY_SINCE || !((day.month(), day.day()) == (5, 2) || is_new_years_eve(day)))
+                .collect();
+            for day in substitute_days(&rule) {
+                // The State Council places the substitutes; once (2015) it moved 中秋's (Sunday 27
+                // September) into the National Day week rather than give Monday 28 September.
+                if day == d("2015-09-28") {
+                    assert!(cal.is_workday(day));
+                    continue;
+                }
+                assert!(!cal.is_workday(day), "{day}: a substitute day, but a working day in the {year} arrangement");
+            }
+        }
+        // 2027, not yet bundled: 春节 is 除夕 5 February (Friday) to 初三 8 February (Monday); the
+        // Saturday and Sunday give 9 and 10 February. 劳动节 1–2 May is a weekend: 3 and 4 May.
+        // 国庆 1–3 October (Friday to Sunday): 4 and 5 October.
+        assert!(!cal.covers(2027));
+        for day in ["2027-02-09", "2027-02-10", "2027-05-03", "2027-05-04", "2027-10-04", "2027-10-05"] {
+            assert!(!cal.is_workday(d(day)), "{day}");
+        }
+        assert!(cal.is_workday(d("2027-02-11")) && cal.is_workday(d("2027-05-05")) && cal.is_workday(d("2027-10-06")));
+        // Thursday 2027-02-04 + 2 working days: not 8 and 9 February but 11 and 12.
+        assert_eq!(cal.add_working_days(d("2027-02-04"), 2), d("2027-02-12"));
     }
 
     #[test]

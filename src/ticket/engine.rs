@@ -6,9 +6,10 @@
 //!   nothing at all, and its results are never read as observations later either;
 //! - a (filing, code) whose observation in this run is *present* opens a ticket once the present
 //!   streak is confirmed (`confirm_rule`), unless an open or overdue ticket exists — then the
-//!   ticket's evidence is refreshed — or an operator closed a ticket for it while the streak
-//!   was already running: a closed ticket is not reopened for the same continuing occurrence;
-//!   only after the problem has been seen gone does a new confirmed occurrence open a new one;
+//!   ticket's evidence is refreshed — or an operator closed its latest ticket while the streak
+//!   was already running (or the streak reaches back past all the history read): a closed
+//!   ticket is not reopened for the same continuing occurrence, however long it lasts; only
+//!   after the problem has been seen gone does a new confirmed occurrence open a new one;
 //! - an open or overdue ticket whose observation in this run is *absent* resolves once the
 //!   absent streak is confirmed (the automatic re-check);
 //! - no observation in this run (inconclusive, not checked) decides nothing;
@@ -20,7 +21,7 @@ use super::calendar::Calendar;
 use super::evidence::{self, TicketEvidence};
 use super::lifecycle::{self, Change};
 use super::observe::{self, Seen};
-use super::{shanghai_date, Action, Ticket};
+use super::{shanghai_date, Action, State, Ticket};
 use crate::clock;
 use crate::config::Config;
 use crate::filing::FilingStatus;
@@ -213,8 +214,10 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
     let sites = store.run_site_numbers(run.id).await?;
     for chunk in sites.chunks(BATCH) {
         let filings = store.filings_by_numbers(chunk).await?;
-        let history = store.result_history(chunk, since, run.id).await?;
-        let closed = store.last_closed(chunk).await?;
+        // Every completed run, also those started after this one: a run that finishes (and is
+        // applied) late must not act on what newer runs have already seen differently.
+        let history = store.result_history(chunk, since, i64::MAX).await?;
+        let ended = store.last_ended(chunk).await?;
         let mut active: HashMap<(String, Code), Ticket> = HashMap::new();
         for t in store.active_tickets(Some(chunk)).await? {
             active.insert((t.site_number.clone(), t.code), t);
@@ -223,16 +226,17 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
         let mut decisions = Vec::new();
         for site in chunk {
             let (Some((filing, false)), Some(rows)) = (filings.get(site), history.get(site)) else { continue };
-            if rows.first().map(|r| r.run_id) != Some(run.id) {
+            if !rows.iter().any(|r| r.run_id == run.id) {
                 continue; // every result of this site in this run is missing from history
             }
             let filing_active = filing.status == FilingStatus::Active;
             let mut codes: BTreeSet<Code> =
-                rows.iter().take_while(|r| r.run_id == run.id).flat_map(|r| r.codes.iter().copied()).collect();
+                rows.iter().filter(|r| r.run_id == run.id).flat_map(|r| r.codes.iter().copied()).collect();
             codes.extend(active.keys().filter(|(s, _)| s == site).map(|(_, c)| *c));
             for code in codes.into_iter().filter(|c| c.is_customer_problem()) {
                 let obs = observe::series(code, &filing.domains, filing_active, rows);
-                // Nothing decisive in this run (inconclusive, partly checked): no change.
+                // Nothing decisive in this run (inconclusive, partly checked), or a newer run
+                // already observed this problem: no change.
                 if obs.first().map(|o| o.run_id) != Some(run.id) {
                     continue;
                 }
@@ -241,7 +245,12 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                 let ticket = active.get(&(site.clone(), code));
                 match (ticket, streak.seen) {
                     (None, Seen::Present) if applies(code, filing.status) => {
-                        let waived = closed.get(&(site.clone(), code)).is_some_and(|c| streak.first_at <= *c);
+                        // The latest ticket of this problem was closed by an operator, and the
+                        // problem has not been seen gone since: the streak began before the close,
+                        // or reaches back past all the history read (bounded by the lookback and
+                        // by retention) without an absence.
+                        let waived = matches!(ended.get(&(site.clone(), code)),
+                            Some((State::Closed, c)) if streak.first_at <= *c || streak.count as usize == obs.len());
                         if waived {
                             out.waived += 1;
                         } else if streak.confirmed(scans, hours) {
@@ -364,8 +373,13 @@ mod tests {
 
     /// Stores a run with one check of www.example.cn and applies it.
     async fn scan(store: &Store, cfg: &Config, when: &str, state: &str, codes: &[&str], inconclusive: bool) -> Outcome {
+        let id = store.start_run("manual", "dns,http,page", 1, at(when)).await.unwrap();
+        finish(store, cfg, id, when, state, codes, inconclusive).await
+    }
+
+    /// Stores the check of www.example.cn in run `id`, finishes the run and applies it.
+    async fn finish(store: &Store, cfg: &Config, id: i64, when: &str, state: &str, codes: &[&str], inconclusive: bool) -> Outcome {
         let t = at(when);
-        let id = store.start_run("manual", "dns,http,page", 1, t).await.unwrap();
         let findings: Vec<_> = codes.iter().map(|c| serde_json::json!({"code": c, "detail": "seen"})).collect();
         let evidence = serde_json::json!({"domain": "www.example.cn", "http_status": 200, "title": "首页",
             "ips": [{"ip": "47.93.1.1", "class": "provider_mainland"}], "findings": findings});
@@ -468,6 +482,77 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_operator_close_sticks_while_the_problem_continues_beyond_the_history_read_back() {
+        // The history read back is bounded (confirmation window + LOOKBACK_SLACK_DAYS), and
+        // results are deleted after database.keep_days: a problem that simply goes on for
+        // months after an operator closed its ticket is still the same occurrence.
+        let cfg = cfg("");
+        for store in each_backend().await {
+            store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
+            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
+            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
+            let t = store.ticket(id).await.unwrap().unwrap();
+            let c = lifecycle::close(&t, "title is set by JavaScript; checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
+            assert!(store.apply_changes(&[c]).await.unwrap());
+            let start = at("2026-09-19T10:00:00+08:00");
+            for week in 0..12 {
+                let when = clock::stamp(start + Duration::days(7 * week));
+                let o = scan(&store, &cfg, &when, "completed", &["page.title_mismatch"], false).await;
+                assert_eq!((o.opened.len(), o.waived), (0, 1), "week {week}: {o:?}");
+            }
+            assert_eq!(store.tickets(&Default::default()).await.unwrap().len(), 1);
+            // Seen gone once after the close, then back and confirmed: a new occurrence.
+            let later = start + Duration::days(7 * 12);
+            scan(&store, &cfg, &clock::stamp(later), "completed", &[], false).await;
+            scan(&store, &cfg, &clock::stamp(later + Duration::days(1)), "completed", &["page.title_mismatch"], false).await;
+            let o = scan(&store, &cfg, &clock::stamp(later + Duration::days(2)), "completed", &["page.title_mismatch"], false).await;
+            assert_eq!((o.opened.len(), o.waived), (1, 0), "{o:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_older_run_finishing_after_a_newer_one_does_not_act_on_stale_state() {
+        // Runs overlap (a nightly run spread over an hour, an operator's re-check meanwhile):
+        // the later run may finish, and be applied, first.
+        let cfg = cfg("");
+        for store in each_backend().await {
+            store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
+            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            let nightly = store.start_run("nightly", "dns,http,page", 1, at("2026-09-18T10:00:00+08:00")).await.unwrap();
+            // The re-check, after the customer's fix, finishes first: one passing check, no decision.
+            let o = scan(&store, &cfg, "2026-09-18T10:30:00+08:00", "completed", &[], false).await;
+            assert_eq!((o.opened.len(), o.pending), (0, 0));
+            // The nightly run checked the site before the fix and finishes last. Its sighting is
+            // older than the passing re-check: no ticket for a problem already seen fixed.
+            let o = finish(&store, &cfg, nightly, "2026-09-18T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            assert_eq!(o.opened, Vec::<i64>::new(), "{o:?}");
+            assert!(store.tickets(&Default::default()).await.unwrap().is_empty());
+
+            // A newer DNS-only run finishing first says nothing about the page: the older full
+            // run's sighting is still the newest observation of a page code, and counts.
+            let full = store.start_run("nightly", "dns,http,page", 1, at("2026-09-19T10:00:00+08:00")).await.unwrap();
+            let t = at("2026-09-19T10:30:00+08:00");
+            let dns = store.start_run("dns", "dns", 1, t).await.unwrap();
+            let row = ResultRow {
+                site_number: SITE.into(),
+                domain: "www.example.cn".into(),
+                checked_at: t,
+                inconclusive: false,
+                http_status: None,
+                final_url: None,
+                title: None,
+                codes: String::new(),
+                evidence: "{}".into(),
+            };
+            store.record_results(dns, &[row]).await.unwrap();
+            store.finish_run(dns, "completed", 1, 0, 0, None, t).await.unwrap();
+            apply_run(&store, &cfg, dns, t).await.unwrap();
+            let o = finish(&store, &cfg, full, "2026-09-19T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            assert_eq!((o.opened.len(), o.pending), (0, 1), "{o:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn per_code_confirmation_and_deadline_overrides() {
         let cfg = cfg("[tickets]\nconfirm_scans = 3\n[tickets.confirm.\"page.number_missing\"]\nscans = 1\nhours = 0\n[tickets.deadline_days]\n\"page.number_missing\" = 3\n");
         for store in each_backend().await {
@@ -490,9 +575,18 @@ mod tests {
             let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.number_missing"], false).await.opened[0];
             let o = sweep(&store, &cfg, at("2026-10-09T23:59:00+08:00")).await.unwrap();
             assert!(o.overdue.is_empty());
+            // Past the deadline, but every check since failed on our side: overdue, no escalation.
+            let o = scan(&store, &cfg, "2026-10-10T10:00:00+08:00", "completed", &[], true).await;
+            assert_eq!((o.overdue.clone(), o.escalated, o.overdue_total), (vec![id], 0, 1));
+            let o = scan(&store, &cfg, "2026-10-11T10:00:00+08:00", "degraded", &["page.number_missing"], false).await;
+            assert!(o.skipped.is_some());
             let o = sweep(&store, &cfg, at("2026-10-12T09:00:00+08:00")).await.unwrap();
-            assert_eq!((o.overdue.clone(), o.escalated, o.overdue_total), (vec![id], 1, 1));
-            let o = sweep(&store, &cfg, at("2026-10-12T10:00:00+08:00")).await.unwrap();
+            assert_eq!((o.overdue.len(), o.escalated), (0, 0), "not seen after the deadline");
+            // Seen still there: the restriction is recommended.
+            scan(&store, &cfg, "2026-10-12T10:00:00+08:00", "completed", &["page.number_missing"], false).await;
+            let o = sweep(&store, &cfg, at("2026-10-12T10:05:00+08:00")).await.unwrap();
+            assert_eq!((o.overdue.len(), o.escalated, o.overdue_total), (0, 1, 1));
+            let o = sweep(&store, &cfg, at("2026-10-12T11:00:00+08:00")).await.unwrap();
             assert_eq!((o.overdue.len(), o.escalated), (0, 0), "nothing twice");
 
             // The filing is deregistered: the ticket is superseded; a cancelled filing still served

@@ -158,7 +158,8 @@ pub fn supersede(t: &Ticket, why: &str, now: DateTime<Utc>) -> Result<Change, Re
 }
 
 /// Time-driven changes due on `today`: open → overdue once the deadline has passed, then each
-/// escalation step whose time has come, in order (possibly several at once).
+/// escalation step whose time has come, in order (possibly several at once), once the problem
+/// has been seen after the deadline.
 pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: NaiveDate, now: DateTime<Utc>) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut cur = t.clone();
@@ -179,6 +180,12 @@ pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: Naiv
         return changes;
     }
     let base = cur.escalation_from.map_or(cur.deadline, |f| f.max(cur.deadline));
+    // Escalation needs the problem seen, by a conclusive check, after the deadline (or the
+    // appeal's grace period): without such a sighting — our resolver down, our network broken,
+    // the site not checked since — nothing shows the customer did not fix it in time.
+    if shanghai_date(cur.last_seen_at) <= base {
+        return changes;
+    }
     while let Some(step) = usize::try_from(cur.escalation_level).ok().and_then(|l| steps.get(l)) {
         let late = cal.working_days_between(base, today);
         if today <= base || late < step.after_days {
@@ -368,9 +375,18 @@ pub(crate) mod tests {
     #[test]
     fn overdue_the_day_after_the_deadline_then_escalation_steps_in_working_days() {
         let cal = Calendar::new(&[], &[]);
-        let t = opened();
+        let mut t = opened();
         assert!(advance(&t, &cal, &steps(), d("2026-10-09"), at("2026-10-09T23:00:00+08:00")).is_empty());
-        // Saturday 10/10 is a make-up working day: overdue, and the restriction is recommended.
+        // Not seen since the notice (the scanner failed, or nothing checked the site): overdue,
+        // but no restriction is recommended on the customer's service.
+        let ch = advance(&t, &cal, &steps(), d("2026-11-30"), at("2026-11-30T09:00:00+08:00"));
+        assert_eq!(ch.iter().map(|c| c.entry.action).collect::<Vec<_>>(), vec![Action::Overdue]);
+        // Seen on the deadline day itself: still not after the deadline.
+        t.last_seen_at = at("2026-10-09T23:30:00+08:00");
+        assert_eq!(advance(&t, &cal, &steps(), d("2026-10-10"), at("2026-10-10T09:00:00+08:00")).len(), 1);
+        // Saturday 10/10 is a make-up working day: seen still there that morning, overdue, and the
+        // restriction is recommended.
+        t.last_seen_at = at("2026-10-10T02:00:00+08:00");
         let ch = advance(&t, &cal, &steps(), d("2026-10-10"), at("2026-10-10T09:00:00+08:00"));
         assert_eq!(ch.iter().map(|c| c.entry.action).collect::<Vec<_>>(), vec![Action::Overdue, Action::EscalationRecommended]);
         let last = &ch.last().unwrap().ticket;
@@ -439,7 +455,8 @@ pub(crate) mod tests {
     #[test]
     fn an_upheld_appeal_lifts_the_restriction_for_a_grace_period_and_the_ticket_stays_overdue() {
         let cal = Calendar::new(&[], &[]);
-        let t = opened();
+        let mut t = opened();
+        t.last_seen_at = at("2026-10-12T02:00:00+08:00");
         let over = advance(&t, &cal, &steps(), d("2026-10-12"), at("2026-10-12T09:00:00+08:00")).pop().unwrap().ticket;
         assert_eq!(over.escalation_level, 1);
         let now = at("2026-10-13T09:00:00+08:00");
@@ -451,7 +468,11 @@ pub(crate) mod tests {
         assert_eq!(up.entry.detail.as_ref().unwrap()["escalation_suspended_until"], "2026-10-20");
         // No new restriction during the grace period; the next day it is recommended again.
         assert!(advance(&up.ticket, &cal, &steps(), d("2026-10-20"), at("2026-10-20T09:00:00+08:00")).is_empty());
-        let again = advance(&up.ticket, &cal, &steps(), d("2026-10-21"), at("2026-10-21T09:00:00+08:00"));
+        // After it, once the problem is seen again.
+        assert!(advance(&up.ticket, &cal, &steps(), d("2026-10-21"), at("2026-10-21T09:00:00+08:00")).is_empty());
+        let mut seen = up.ticket.clone();
+        seen.last_seen_at = at("2026-10-21T02:00:00+08:00");
+        let again = advance(&seen, &cal, &steps(), d("2026-10-21"), at("2026-10-21T09:00:00+08:00"));
         assert_eq!(again.len(), 1);
         assert!(again[0].entry.reason.contains("appeal grace period"));
     }

@@ -43,7 +43,7 @@ const ART_14: Basis = Basis {
 
 const ART_19: Basis = Basis {
     articles: "《非经营性互联网信息服务备案管理办法》第十九条",
-    summary: "互联网接入服务提供者应当记录其接入的网站的备案信息；无法核实接入情况的网站，接入商须要求网站主办者核实、更正。",
+    summary: "第十九条规定互联网接入服务提供者应当记录其接入的网站的备案信息。域名无法解析或只解析到非公网地址时，接入商无法核实所记录的接入信息是否准确。",
 };
 
 const ART_5_18: Basis = Basis {
@@ -179,6 +179,12 @@ mod tests {
             assert!(b.articles.contains("第十三条") && b.articles.contains("第二十五条"), "{code}");
         }
         assert!(notice(Code::FilingUnfiledServed).unwrap().basis.unwrap().articles.contains("第十八条"));
+        // Article 19 obliges the access provider to record its customers' filing information; it
+        // says nothing of making the site owner verify or correct anything: the summary must not
+        // put words in the article.
+        let b = notice(Code::DnsUnresolved).unwrap().basis.unwrap();
+        assert!(b.articles.ends_with("第十九条") && b.summary.starts_with("第十九条规定互联网接入服务提供者应当记录"), "{}", b.summary);
+        assert!(!b.summary.contains("更正"), "{}", b.summary);
         // The public-security filing is not governed by the Measures; an unreachable site has no article.
         assert_eq!(notice(Code::PagePsbMissing).unwrap().basis, None);
         assert_eq!(notice(Code::HttpUnreachable).unwrap().basis, None);
