@@ -113,26 +113,26 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
         bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
     }
     let mut out = Collector::default();
-    // The current reader starts after `base_line` lines of the file, at byte `base`.
-    let (mut base_line, mut base) = (0u64, 0usize);
+    // The current reader starts at byte `base` of the file.
+    let mut base = 0usize;
+    let mut lines = LineCounter::new(bytes);
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = base_line + e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map_or(0, |p| lines.line_at(record_start(bytes, base + p.byte() as usize)));
                 out.reject(line, format!("unreadable CSV: {e}"));
                 continue;
             }
         }
-        let (rel_line, rel_byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte() as usize));
-        let line = base_line + rel_line;
+        let start = record_start(bytes, base + rec.position().map_or(0, |p| p.byte() as usize));
+        let line = lines.line_at(start);
         if rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
-            let start = base + rel_byte;
             let next = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1);
             out.reject(line, "a line break inside a quoted field (a quote not closed?); reading on from the next line".into());
-            (base_line, base) = (line, next);
+            base = next;
             rdr = csv_reader(&bytes[next..], false);
             continue;
         }
@@ -190,6 +190,38 @@ pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
         }
     }
     out.finish()
+}
+
+/// Where a record starts, given the csv crate's position for it: that is where the previous
+/// record ended — after its `\r` in a `\r\n` file, and before the blank lines it skipped.
+pub(crate) fn record_start(bytes: &[u8], position: usize) -> usize {
+    let position = position.min(bytes.len());
+    position + bytes[position..].iter().take_while(|&&b| b == b'\r' || b == b'\n').count()
+}
+
+/// The line (from 1) of a byte offset, counted from the bytes themselves: the csv crate's own
+/// line count leaves out blank lines and the line ends of `\r\n` files, which Excel writes.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, at: 0, line: 1 }
+    }
+
+    /// Offsets are asked for in increasing order, so the whole file is counted once.
+    pub(crate) fn line_at(&mut self, byte: usize) -> u64 {
+        let byte = byte.min(self.bytes.len());
+        if byte < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..byte]).count() as u64;
+        self.at = byte;
+        self.line
+    }
 }
 
 #[derive(Default)]
@@ -467,6 +499,31 @@ mod tests {
         let p = parse_jsonl(&csv[csv.iter().position(|&b| b == b'\n').unwrap() + 1..]);
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 2], "{:?}", p.rejected);
         assert!(p.rejected[0].reason.contains("not UTF-8"), "{:?}", p.rejected);
+    }
+
+    #[test]
+    fn line_numbers_are_the_files_with_crlf_blank_lines_and_a_bom() {
+        // As Excel writes it: a BOM, CRLF line ends; and blank lines left in between.
+        let csv = "\u{feff}site_number,site_name,domains\r\n\
+            京ICP备12345678号-1,甲,a.cn\r\n\
+            京ICP证030173号,乙,b.cn\r\n\
+            \r\n\
+            \r\n\
+            京ICP备12345678号-3,,c.cn\r\n\
+            京ICP备12345678号-4,丁,d.cn,x\r\n\
+            \r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 6, 7], "{:?}", p.rejected);
+        // After a restart on an unclosed quote too.
+        let csv = "site_number,site_name,domains\r\n\r\n京ICP备12345678号-1,\"甲,a.cn\r\n\r\n京ICP证030173号,丁,d.cn\r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5], "{:?}", p.rejected);
+        // An unclosed quote in a CRLF file is one rejected row, and the next row is kept.
+        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2], "{:?}", p.rejected);
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
     }
 
     #[test]
