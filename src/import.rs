@@ -69,11 +69,41 @@ const COLUMNS: [&str; 11] = [
 pub fn parse_file(path: &Path) -> Result<Parsed> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !["csv", "jsonl", "ndjson", "json"].contains(&ext.as_str()) {
+        bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display());
+    }
+    let bytes = match gb18030_fallback(&bytes) {
+        Some(text) => {
+            eprintln!("{}: not UTF-8; read as GB18030 (GBK), the encoding Excel on Chinese Windows saves \"CSV\" in", path.display());
+            text.into_bytes()
+        }
+        None => bytes,
+    };
     match ext.as_str() {
         "csv" => parse_csv(&bytes).with_context(|| path.display().to_string()),
-        "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&bytes)),
-        _ => bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display()),
+        _ => Ok(parse_jsonl(&bytes)),
     }
+}
+
+/// A file in GB18030 (or its subset GBK), decoded: spreadsheets on Chinese Windows save "CSV"
+/// that way. Only when nothing says UTF-8 — no UTF-8 BOM, not valid UTF-8, no line that is valid
+/// UTF-8 with a character of three or more bytes in it (Chinese text in UTF-8 is; a GBK line
+/// may pass for UTF-8 by accident, but then as Latin, Greek or Cyrillic letters of two bytes) —
+/// and the whole decodes as GB18030 without an error: a UTF-8 file with a few bad rows would
+/// otherwise turn into mojibake everywhere; such a file is read as UTF-8 and its bad rows
+/// rejected. GBK bytes never take the values of `\n`, `,` or `"`, so lines and fields stay
+/// where they were.
+pub fn gb18030_fallback(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    let utf8_line = bytes
+        .split(|&b| b == b'\n')
+        .any(|l| std::str::from_utf8(l).is_ok_and(|t| t.chars().any(|c| c.len_utf8() >= 3)));
+    if utf8_line {
+        return None;
+    }
+    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|t| t.into_owned())
 }
 
 /// What to say about text that is not UTF-8, the format design §4.2 asks for. Spreadsheets in
@@ -524,6 +554,24 @@ mod tests {
         let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2], "{:?}", p.rejected);
         assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+    }
+
+    #[test]
+    fn a_gbk_file_is_read_as_gb18030_and_a_mixed_one_as_utf8() {
+        let text = "site_number,site_name,domains,subject_name\r\n\
+            京ICP备12345678号-1,甲站,a.cn,北京某某科技有限公司\r\n\
+            京ICP备12345678号-2,乙站,b.cn,\r\n";
+        let gbk = encoding_rs::GBK.encode(text).0.into_owned();
+        assert_eq!(gb18030_fallback(&gbk).as_deref(), Some(text));
+        let p = parse_csv(gb18030_fallback(&gbk).unwrap().as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["甲站", "乙站"]);
+        // UTF-8, or a UTF-8 file with one GBK row: read as UTF-8 (the GBK row is rejected alone).
+        assert_eq!(gb18030_fallback(text.as_bytes()), None);
+        let mut mixed = text.as_bytes().to_vec();
+        mixed.extend_from_slice(&encoding_rs::GBK.encode("京ICP备12345678号-3,丙站,c.cn,\r\n").0);
+        assert_eq!(gb18030_fallback(&mixed), None);
+        // Neither: left as it is.
+        assert_eq!(gb18030_fallback(b"site_number\n\xff\xff\n"), None);
     }
 
     #[test]
