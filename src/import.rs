@@ -308,9 +308,7 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
     let domains = parse_domains(&non_empty(row.domains).ok_or("domains is empty")?)?;
     let filed_ips = non_empty(row.filed_ips)
         .map(|s| {
-            s.split(';')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
+            split_list(&s)
                 .map(|p| p.parse::<IpAddr>().map_err(|_| format!("filed_ips: {p:?} is not an IP address")))
                 .collect::<std::result::Result<Vec<_>, _>>()
         })
@@ -337,11 +335,23 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
     })
 }
 
+/// The parts of a `;`-separated list, the full-width `；` (as typed with a Chinese input method)
+/// counting as `;`.
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split([';', '；']).map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// `;`-separated domain names → lower-case ASCII (IDNA) names without a trailing dot.
 fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
-    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let ascii = parse_domain(part).ok_or_else(|| format!("domains: {part:?} is not a domain name"))?;
+    for part in split_list(text) {
+        let ascii = parse_domain(part).ok_or_else(|| {
+            if part.contains([',', '，', '、', ' ', '\u{3000}']) {
+                format!("domains: {part:?} is not a domain name (separate domains with ';')")
+            } else {
+                format!("domains: {part:?} is not a domain name")
+            }
+        })?;
         if !out.contains(&ascii) {
             out.push(ascii);
         }
@@ -355,8 +365,16 @@ fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
 /// One domain name → the form filings store it in: lower-case ASCII (IDNA, so `例子.中国` is
 /// `xn--fsqu00a.xn--fiqs8s`) without surrounding blanks or a trailing dot. `None` when it is not
 /// a host name (an IP address, a URL, an empty label, a single label).
+///
+/// Only letters, digits, `-`, `_` and dots (also the full-width and ideographic ones IDNA maps to
+/// `.`) may be in it: IDNA lets punctuation such as `、` through into a label, so that
+/// `a.cn、b.cn` would otherwise be one made-up name `a.xn--cnb-….cn`.
 pub fn parse_domain(text: &str) -> Option<String> {
-    match url::Host::parse(text.trim().trim_end_matches('.')) {
+    let text = text.trim();
+    if !text.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '。' | '．' | '｡' | '－')) {
+        return None;
+    }
+    match url::Host::parse(text.trim_end_matches('.')) {
         Ok(url::Host::Domain(d)) if valid_hostname(&d) => Some(d),
         _ => None,
     }
@@ -581,5 +599,24 @@ mod tests {
         assert!(parse_domains("a..cn").is_err());
         assert!(parse_domains("http://a.cn/").is_err());
         assert!(parse_domains("1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn punctuation_in_a_domain_list_is_not_taken_into_a_made_up_name() {
+        // IDNA keeps `、` in a label: this was one domain `e.example.xn--cnf-5y3b.example.cn`.
+        let err = parse_domains("e.example.cn、f.example.cn").unwrap_err();
+        assert!(err.contains("separate domains with ';'"), "{err}");
+        for bad in ["a.cn，b.cn", "a.cn b.cn", "a·b.cn", "a.cn/", "例子・中国.cn"] {
+            assert!(parse_domains(bad).is_err(), "{bad}");
+        }
+        // Full-width forms and the ideographic full stop are what IDNA maps them to.
+        assert_eq!(parse_domains("ａ.example.cn；例子。中国").unwrap(), vec!["a.example.cn", "xn--fsqu00a.xn--fiqs8s"]);
+        assert_eq!(parse_domains("my－site.cn").unwrap(), vec!["my-site.cn"]);
+        // filed_ips take the full-width separator too.
+        let csv = "site_number,site_name,domains,filed_ips\n京ICP备12345678号-1,甲,a.cn；b.cn,47.92.0.1；47.92.0.2\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected, vec![]);
+        assert_eq!(p.filings[0].domains, vec!["a.cn", "b.cn"]);
+        assert_eq!(p.filings[0].filed_ips.len(), 2);
     }
 }
