@@ -139,9 +139,16 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
             bail!("line 1: the header has no {required:?} column (found {headers:?})");
         }
     }
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+    // A column without a name is what a spreadsheet writes for an empty column at the end
+    // (`site_number,site_name,domains,`): ignored while it holds nothing.
+    if let Some(unknown) = headers.iter().find(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
         bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
     }
+    if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
+        bail!("line 1: column {h:?} is given twice (columns {} and {})", headers.iter().position(|x| x == h).unwrap_or(0) + 1, i + 1);
+    }
+    // The fields a row must have: up to the last column with a name.
+    let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
     let mut out = Collector::default();
     // The current reader starts at byte `base` of the file.
     let mut base = 0usize;
@@ -166,8 +173,14 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
             rdr = csv_reader(&bytes[next..], false);
             continue;
         }
-        if rec.len() != headers.len() {
+        // Empty fields after the last column (a trailing comma) hold nothing to lose.
+        let blank = |f: &[u8]| f.iter().all(u8::is_ascii_whitespace);
+        if rec.len() < named || rec.iter().skip(headers.len()).any(|f| !blank(f)) {
             out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
+            continue;
+        }
+        if let Some(i) = (0..headers.len().min(rec.len())).find(|&i| headers[i].is_empty() && !blank(&rec[i])) {
+            out.reject(line, format!("a value in column {}, which has no name in the header", i + 1));
             continue;
         }
         let row = (|| -> std::result::Result<RawRow, String> {
@@ -493,6 +506,25 @@ mod tests {
     fn missing_required_column_fails_the_file() {
         let err = parse_csv("site_number,site_name\n京ICP备12345678号-1,甲\n".as_bytes()).unwrap_err();
         assert!(err.to_string().contains("domains"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_column_at_the_end_as_spreadsheets_write_it_is_ignored() {
+        let csv = "site_number,site_name,domains,\n\
+            京ICP备12345678号-1,甲,a.cn,\n\
+            京ICP备12345678号-2,乙,b.cn,oops\n\
+            京ICP备12345678号-3,丙,c.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["甲", "丙"], "{:?}", p.rejected);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3]);
+        assert!(p.rejected[0].reason.contains("column 4, which has no name"), "{:?}", p.rejected);
+        // A row with a trailing comma the header does not have loses nothing either.
+        let p = parse_csv("site_number,site_name,domains\n京ICP备12345678号-1,甲,a.cn,\n京ICP备12345678号-2,乙,b.cn,x\n".as_bytes()).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3]);
+        // A column given twice is an error: which one would count?
+        let err = parse_csv("site_number,site_name,domains,domains\n".as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("\"domains\" is given twice (columns 3 and 4)"), "{err}");
     }
 
     #[test]
