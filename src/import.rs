@@ -166,9 +166,24 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
         }
         let start = record_start(bytes, base + rec.position().map_or(0, |p| p.byte() as usize));
         let line = lines.line_at(start);
-        if rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
-            let next = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1);
-            out.reject(line, "a line break inside a quoted field (a quote not closed?); reading on from the next line".into());
+        if let Some(i) = rec.iter().position(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
+            // A cell with a line break in it, its quotes closed as they should be, is one row: it
+            // is rejected and reading goes on after it. Anything else is taken for a quote never
+            // closed, and reading goes on at the next line, where the next row most likely is. A
+            // line break followed by a comma inside the field is taken for one too: that is
+            // later rows swallowed whole, up to some stray quote.
+            let swallowed = rec[i].split(|&b| b == b'\n').skip(1).any(|l| l.contains(&b','));
+            let closed = if swallowed || rec.len() < named { None } else { strict_record_end(bytes, start) };
+            let next = closed.unwrap_or_else(|| bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1));
+            let column = headers.get(i).filter(|h| !h.is_empty()).map_or(format!("column {}", i + 1), |h| h.clone());
+            out.reject(
+                line,
+                if closed.is_some() {
+                    format!("a line break inside the quoted field {column} (a cell written on several lines?): no column holds one")
+                } else {
+                    "a line break inside a quoted field (a quote not closed?); reading on from the next line".into()
+                },
+            );
             base = next;
             rdr = csv_reader(&bytes[next..], false);
             continue;
@@ -233,6 +248,39 @@ pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
         }
     }
     out.finish()
+}
+
+/// Where the record starting at `start` ends (after its line end), when it is strictly
+/// well-formed CSV: every quoted field opens at the start of the field and its closing quote is
+/// followed by a comma or the end of the line. `None` when it is not (a quote not closed, or
+/// closed before other text), which is how a quote left open shows.
+fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let (mut i, mut field_start, mut quoted, mut closed) = (start, true, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    (quoted, closed) = (false, true);
+                }
+            }
+        } else if b == b'\n' {
+            return Some(i + 1);
+        } else if b == b',' {
+            (field_start, closed) = (true, false);
+            i += 1;
+            continue;
+        } else if closed && b != b'\r' {
+            return None;
+        } else if b == b'"' && field_start {
+            quoted = true;
+        }
+        field_start = false;
+        i += 1;
+    }
+    (!quoted).then_some(bytes.len())
 }
 
 /// Where a record starts, given the csv crate's position for it: that is where the previous
@@ -564,6 +612,27 @@ mod tests {
         let csv = "site_number,site_name,domains\n京ICP备12345678号-1,\"甲,a.cn\n京ICP备12345678号-2,乙,b.cn\n京ICP证030173号,丁,d.cn\n";
         let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4], "{:?}", p.rejected);
+    }
+
+    #[test]
+    fn a_cell_on_several_lines_is_one_rejected_row() {
+        // As a spreadsheet writes a cell with Alt+Enter in it: quoted, closed, on two lines.
+        for eol in ["\n", "\r\n"] {
+            let csv = ["site_number,site_name,domains", "京ICP备12345678号-1,\"甲", "站\",a.cn", "京ICP备12345678号-2,乙,b.cn", ""].join(eol);
+            let p = parse_csv(csv.as_bytes()).unwrap();
+            assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"], "{:?}", p.rejected);
+            assert_eq!(p.rejected.len(), 1, "the second line of the cell is no row of its own: {:?}", p.rejected);
+            assert_eq!(p.rejected[0].line, 2);
+            assert!(p.rejected[0].reason.contains("quoted field site_name"), "{:?}", p.rejected);
+        }
+        // A quote left open up to a stray one later: the rows in between are read on their own.
+        let csv = "site_number,site_name,domains\n京ICP备12345678号-1,\"甲,a.cn\n京ICP备12345678号-2,乙,b.cn\n京ICP备12345678号-3,丙\",c.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙", "丙\""], "{:?}", p.rejected);
+        assert_eq!(strict_record_end(b"a,\"b\nc\",d\r\ne", 0), Some(11));
+        assert_eq!(strict_record_end(b"a,\"b\"x,d\ne", 0), None);
+        assert_eq!(strict_record_end(b"a,\"b\"\"c\ne", 0), None);
+        assert_eq!(strict_record_end(b"a,b\"c,d\n", 0), Some(8));
     }
 
     #[test]
