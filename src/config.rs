@@ -361,8 +361,19 @@ fn database_url<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, 
 
 fn cron_expr<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
     let expr = String::deserialize(d)?;
-    cron::Schedule::from_str(&expr)
+    let fields = expr.split_whitespace().count();
+    if fields == 5 {
+        // The crontab(5) form: the cron crate's own message only repeats the expression.
+        return Err(serde::de::Error::custom(format!(
+            "invalid cron expression {expr:?}: 5 fields, but this syntax starts with seconds \
+             (sec min hour day-of-month month day-of-week [year]): \"0 {expr}\""
+        )));
+    }
+    let schedule = cron::Schedule::from_str(&expr)
         .map_err(|e| serde::de::Error::custom(format!("invalid cron expression {expr:?}: {e}")))?;
+    if schedule.upcoming(chrono::Utc).next().is_none() {
+        return Err(serde::de::Error::custom(format!("cron expression {expr:?} never fires")));
+    }
     Ok(expr)
 }
 
@@ -566,6 +577,11 @@ timeout_ms = "fast""#, "line 7"),
         assert!(err.to_string().contains("line 2") && err.to_string().contains("unsupported database url"), "{err}");
         let err = parse(&format!("{MINIMAL}[[schedule]]\nname = \"n\"\ncron = \"every day\"\n")).unwrap_err();
         assert!(err.to_string().contains("invalid cron expression"), "{err}");
+        // The crontab form without seconds is told what to write; a date that never comes too.
+        let err = parse(&format!("{MINIMAL}[[schedule]]\nname = \"n\"\ncron = \"0 2 * * *\"\n")).unwrap_err();
+        assert!(err.to_string().contains("line 9") && err.to_string().contains("starts with seconds") && err.to_string().contains("\"0 0 2 * * *\""), "{err}");
+        let err = parse(&format!("{MINIMAL}[[schedule]]\nname = \"n\"\ncron = \"0 0 2 30 2 *\"\n")).unwrap_err();
+        assert!(err.to_string().contains("line 9") && err.to_string().contains("never fires"), "{err}");
         let err = parse(&format!("{MINIMAL}[tickets.deadline_days]\n\"page.nope\" = 3\n")).unwrap_err();
         assert!(err.to_string().contains("line 8"), "{err}");
         let err = parse(&format!("{MINIMAL}[tickets]\nextra_holidays = [\"2026-13-01\"]\n")).unwrap_err();

@@ -69,11 +69,41 @@ const COLUMNS: [&str; 11] = [
 pub fn parse_file(path: &Path) -> Result<Parsed> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !["csv", "jsonl", "ndjson", "json"].contains(&ext.as_str()) {
+        bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display());
+    }
+    let bytes = match gb18030_fallback(&bytes) {
+        Some(text) => {
+            eprintln!("{}: not UTF-8; read as GB18030 (GBK), the encoding Excel on Chinese Windows saves \"CSV\" in", path.display());
+            text.into_bytes()
+        }
+        None => bytes,
+    };
     match ext.as_str() {
         "csv" => parse_csv(&bytes).with_context(|| path.display().to_string()),
-        "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&bytes)),
-        _ => bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display()),
+        _ => Ok(parse_jsonl(&bytes)),
     }
+}
+
+/// A file in GB18030 (or its subset GBK), decoded: spreadsheets on Chinese Windows save "CSV"
+/// that way. Only when nothing says UTF-8 — no UTF-8 BOM, not valid UTF-8, no line that is valid
+/// UTF-8 with a character of three or more bytes in it (Chinese text in UTF-8 is; a GBK line
+/// may pass for UTF-8 by accident, but then as Latin, Greek or Cyrillic letters of two bytes) —
+/// and the whole decodes as GB18030 without an error: a UTF-8 file with a few bad rows would
+/// otherwise turn into mojibake everywhere; such a file is read as UTF-8 and its bad rows
+/// rejected. GBK bytes never take the values of `\n`, `,` or `"`, so lines and fields stay
+/// where they were.
+pub fn gb18030_fallback(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    let utf8_line = bytes
+        .split(|&b| b == b'\n')
+        .any(|l| std::str::from_utf8(l).is_ok_and(|t| t.chars().any(|c| c.len_utf8() >= 3)));
+    if utf8_line {
+        return None;
+    }
+    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|t| t.into_owned())
 }
 
 /// What to say about text that is not UTF-8, the format design §4.2 asks for. Spreadsheets in
@@ -109,35 +139,63 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
             bail!("line 1: the header has no {required:?} column (found {headers:?})");
         }
     }
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+    // A column without a name is what a spreadsheet writes for an empty column at the end
+    // (`site_number,site_name,domains,`): ignored while it holds nothing.
+    if let Some(unknown) = headers.iter().find(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
         bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
     }
+    if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
+        bail!("line 1: column {h:?} is given twice (columns {} and {})", headers.iter().position(|x| x == h).unwrap_or(0) + 1, i + 1);
+    }
+    // The fields a row must have: up to the last column with a name.
+    let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
     let mut out = Collector::default();
-    // The current reader starts after `base_line` lines of the file, at byte `base`.
-    let (mut base_line, mut base) = (0u64, 0usize);
+    // The current reader starts at byte `base` of the file.
+    let mut base = 0usize;
+    let mut lines = LineCounter::new(bytes);
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = base_line + e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map_or(0, |p| lines.line_at(record_start(bytes, base + p.byte() as usize)));
                 out.reject(line, format!("unreadable CSV: {e}"));
                 continue;
             }
         }
-        let (rel_line, rel_byte) = rec.position().map_or((0, 0), |p| (p.line(), p.byte() as usize));
-        let line = base_line + rel_line;
-        if rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
-            let start = base + rel_byte;
-            let next = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1);
-            out.reject(line, "a line break inside a quoted field (a quote not closed?); reading on from the next line".into());
-            (base_line, base) = (line, next);
+        let start = record_start(bytes, base + rec.position().map_or(0, |p| p.byte() as usize));
+        let line = lines.line_at(start);
+        if let Some(i) = rec.iter().position(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
+            // A cell with a line break in it, its quotes closed as they should be, is one row: it
+            // is rejected and reading goes on after it. Anything else is taken for a quote never
+            // closed, and reading goes on at the next line, where the next row most likely is. A
+            // line break followed by a comma inside the field is taken for one too: that is
+            // later rows swallowed whole, up to some stray quote.
+            let swallowed = rec[i].split(|&b| b == b'\n').skip(1).any(|l| l.contains(&b','));
+            let closed = if swallowed || rec.len() < named { None } else { strict_record_end(bytes, start) };
+            let next = closed.unwrap_or_else(|| bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1));
+            let column = headers.get(i).filter(|h| !h.is_empty()).map_or(format!("column {}", i + 1), |h| h.clone());
+            out.reject(
+                line,
+                if closed.is_some() {
+                    format!("a line break inside the quoted field {column} (a cell written on several lines?): no column holds one")
+                } else {
+                    "a line break inside a quoted field (a quote not closed?); reading on from the next line".into()
+                },
+            );
+            base = next;
             rdr = csv_reader(&bytes[next..], false);
             continue;
         }
-        if rec.len() != headers.len() {
+        // Empty fields after the last column (a trailing comma) hold nothing to lose.
+        let blank = |f: &[u8]| f.iter().all(u8::is_ascii_whitespace);
+        if rec.len() < named || rec.iter().skip(headers.len()).any(|f| !blank(f)) {
             out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
+            continue;
+        }
+        if let Some(i) = (0..headers.len().min(rec.len())).find(|&i| headers[i].is_empty() && !blank(&rec[i])) {
+            out.reject(line, format!("a value in column {}, which has no name in the header", i + 1));
             continue;
         }
         let row = (|| -> std::result::Result<RawRow, String> {
@@ -190,6 +248,71 @@ pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
         }
     }
     out.finish()
+}
+
+/// Where the record starting at `start` ends (after its line end), when it is strictly
+/// well-formed CSV: every quoted field opens at the start of the field and its closing quote is
+/// followed by a comma or the end of the line. `None` when it is not (a quote not closed, or
+/// closed before other text), which is how a quote left open shows.
+fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let (mut i, mut field_start, mut quoted, mut closed) = (start, true, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    (quoted, closed) = (false, true);
+                }
+            }
+        } else if b == b'\n' {
+            return Some(i + 1);
+        } else if b == b',' {
+            (field_start, closed) = (true, false);
+            i += 1;
+            continue;
+        } else if closed && b != b'\r' {
+            return None;
+        } else if b == b'"' && field_start {
+            quoted = true;
+        }
+        field_start = false;
+        i += 1;
+    }
+    (!quoted).then_some(bytes.len())
+}
+
+/// Where a record starts, given the csv crate's position for it: that is where the previous
+/// record ended — after its `\r` in a `\r\n` file, and before the blank lines it skipped.
+pub(crate) fn record_start(bytes: &[u8], position: usize) -> usize {
+    let position = position.min(bytes.len());
+    position + bytes[position..].iter().take_while(|&&b| b == b'\r' || b == b'\n').count()
+}
+
+/// The line (from 1) of a byte offset, counted from the bytes themselves: the csv crate's own
+/// line count leaves out blank lines and the line ends of `\r\n` files, which Excel writes.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, at: 0, line: 1 }
+    }
+
+    /// Offsets are asked for in increasing order, so the whole file is counted once.
+    pub(crate) fn line_at(&mut self, byte: usize) -> u64 {
+        let byte = byte.min(self.bytes.len());
+        if byte < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..byte]).count() as u64;
+        self.at = byte;
+        self.line
+    }
 }
 
 #[derive(Default)]
@@ -246,9 +369,7 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
     let domains = parse_domains(&non_empty(row.domains).ok_or("domains is empty")?)?;
     let filed_ips = non_empty(row.filed_ips)
         .map(|s| {
-            s.split(';')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
+            split_list(&s)
                 .map(|p| p.parse::<IpAddr>().map_err(|_| format!("filed_ips: {p:?} is not an IP address")))
                 .collect::<std::result::Result<Vec<_>, _>>()
         })
@@ -275,11 +396,23 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
     })
 }
 
+/// The parts of a `;`-separated list, the full-width `；` (as typed with a Chinese input method)
+/// counting as `;`.
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split([';', '；']).map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// `;`-separated domain names → lower-case ASCII (IDNA) names without a trailing dot.
 fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
-    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let ascii = parse_domain(part).ok_or_else(|| format!("domains: {part:?} is not a domain name"))?;
+    for part in split_list(text) {
+        let ascii = parse_domain(part).ok_or_else(|| {
+            if part.contains([',', '，', '、', ' ', '\u{3000}']) {
+                format!("domains: {part:?} is not a domain name (separate domains with ';')")
+            } else {
+                format!("domains: {part:?} is not a domain name")
+            }
+        })?;
         if !out.contains(&ascii) {
             out.push(ascii);
         }
@@ -293,8 +426,16 @@ fn parse_domains(text: &str) -> std::result::Result<Vec<String>, String> {
 /// One domain name → the form filings store it in: lower-case ASCII (IDNA, so `例子.中国` is
 /// `xn--fsqu00a.xn--fiqs8s`) without surrounding blanks or a trailing dot. `None` when it is not
 /// a host name (an IP address, a URL, an empty label, a single label).
+///
+/// Only letters, digits, `-`, `_` and dots (also the full-width and ideographic ones IDNA maps to
+/// `.`) may be in it: IDNA lets punctuation such as `、` through into a label, so that
+/// `a.cn、b.cn` would otherwise be one made-up name `a.xn--cnb-….cn`.
 pub fn parse_domain(text: &str) -> Option<String> {
-    match url::Host::parse(text.trim().trim_end_matches('.')) {
+    let text = text.trim();
+    if !text.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '。' | '．' | '｡' | '－')) {
+        return None;
+    }
+    match url::Host::parse(text.trim_end_matches('.')) {
         Ok(url::Host::Domain(d)) if valid_hostname(&d) => Some(d),
         _ => None,
     }
@@ -416,6 +557,25 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_column_at_the_end_as_spreadsheets_write_it_is_ignored() {
+        let csv = "site_number,site_name,domains,\n\
+            京ICP备12345678号-1,甲,a.cn,\n\
+            京ICP备12345678号-2,乙,b.cn,oops\n\
+            京ICP备12345678号-3,丙,c.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["甲", "丙"], "{:?}", p.rejected);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3]);
+        assert!(p.rejected[0].reason.contains("column 4, which has no name"), "{:?}", p.rejected);
+        // A row with a trailing comma the header does not have loses nothing either.
+        let p = parse_csv("site_number,site_name,domains\n京ICP备12345678号-1,甲,a.cn,\n京ICP备12345678号-2,乙,b.cn,x\n".as_bytes()).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3]);
+        // A column given twice is an error: which one would count?
+        let err = parse_csv("site_number,site_name,domains,domains\n".as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("\"domains\" is given twice (columns 3 and 4)"), "{err}");
+    }
+
+    #[test]
     fn later_row_wins_for_a_repeated_site_number() {
         let csv = "site_number,site_name,domains\n京ICP备12345678号-1,旧,a.cn\n京ICP备12345678号-1,新,a.cn\n";
         let p = parse_csv(csv.as_bytes()).unwrap();
@@ -455,6 +615,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_on_several_lines_is_one_rejected_row() {
+        // As a spreadsheet writes a cell with Alt+Enter in it: quoted, closed, on two lines.
+        for eol in ["\n", "\r\n"] {
+            let csv = ["site_number,site_name,domains", "京ICP备12345678号-1,\"甲", "站\",a.cn", "京ICP备12345678号-2,乙,b.cn", ""].join(eol);
+            let p = parse_csv(csv.as_bytes()).unwrap();
+            assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"], "{:?}", p.rejected);
+            assert_eq!(p.rejected.len(), 1, "the second line of the cell is no row of its own: {:?}", p.rejected);
+            assert_eq!(p.rejected[0].line, 2);
+            assert!(p.rejected[0].reason.contains("quoted field site_name"), "{:?}", p.rejected);
+        }
+        // A quote left open up to a stray one later: the rows in between are read on their own.
+        let csv = "site_number,site_name,domains\n京ICP备12345678号-1,\"甲,a.cn\n京ICP备12345678号-2,乙,b.cn\n京ICP备12345678号-3,丙\",c.cn\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙", "丙\""], "{:?}", p.rejected);
+        assert_eq!(strict_record_end(b"a,\"b\nc\",d\r\ne", 0), Some(11));
+        assert_eq!(strict_record_end(b"a,\"b\"x,d\ne", 0), None);
+        assert_eq!(strict_record_end(b"a,\"b\"\"c\ne", 0), None);
+        assert_eq!(strict_record_end(b"a,b\"c,d\n", 0), Some(8));
+    }
+
+    #[test]
     fn a_row_that_is_not_utf8_is_rejected_by_column_and_the_rest_kept() {
         let mut csv = "site_number,site_name,domains\n京ICP备12345678号-1,".as_bytes().to_vec();
         csv.extend_from_slice(&encoding_rs::GBK.encode("甲站").0);
@@ -470,11 +651,73 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_are_the_files_with_crlf_blank_lines_and_a_bom() {
+        // As Excel writes it: a BOM, CRLF line ends; and blank lines left in between.
+        let csv = "\u{feff}site_number,site_name,domains\r\n\
+            京ICP备12345678号-1,甲,a.cn\r\n\
+            京ICP证030173号,乙,b.cn\r\n\
+            \r\n\
+            \r\n\
+            京ICP备12345678号-3,,c.cn\r\n\
+            京ICP备12345678号-4,丁,d.cn,x\r\n\
+            \r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 6, 7], "{:?}", p.rejected);
+        // After a restart on an unclosed quote too.
+        let csv = "site_number,site_name,domains\r\n\r\n京ICP备12345678号-1,\"甲,a.cn\r\n\r\n京ICP证030173号,丁,d.cn\r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5], "{:?}", p.rejected);
+        // An unclosed quote in a CRLF file is one rejected row, and the next row is kept.
+        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2], "{:?}", p.rejected);
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+    }
+
+    #[test]
+    fn a_gbk_file_is_read_as_gb18030_and_a_mixed_one_as_utf8() {
+        let text = "site_number,site_name,domains,subject_name\r\n\
+            京ICP备12345678号-1,甲站,a.cn,北京某某科技有限公司\r\n\
+            京ICP备12345678号-2,乙站,b.cn,\r\n";
+        let gbk = encoding_rs::GBK.encode(text).0.into_owned();
+        assert_eq!(gb18030_fallback(&gbk).as_deref(), Some(text));
+        let p = parse_csv(gb18030_fallback(&gbk).unwrap().as_bytes()).unwrap();
+        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["甲站", "乙站"]);
+        // UTF-8, or a UTF-8 file with one GBK row: read as UTF-8 (the GBK row is rejected alone).
+        assert_eq!(gb18030_fallback(text.as_bytes()), None);
+        let mut mixed = text.as_bytes().to_vec();
+        mixed.extend_from_slice(&encoding_rs::GBK.encode("京ICP备12345678号-3,丙站,c.cn,\r\n").0);
+        assert_eq!(gb18030_fallback(&mixed), None);
+        // Neither: left as it is.
+        assert_eq!(gb18030_fallback(b"site_number\n\xff\xff\n"), None);
+    }
+
+    #[test]
     fn domains_are_normalised_and_checked() {
         assert_eq!(parse_domains("WWW.Example.CN.; 例子.中国").unwrap(), vec!["www.example.cn", "xn--fsqu00a.xn--fiqs8s"]);
         assert!(parse_domains("localhost").is_err());
         assert!(parse_domains("a..cn").is_err());
         assert!(parse_domains("http://a.cn/").is_err());
         assert!(parse_domains("1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn punctuation_in_a_domain_list_is_not_taken_into_a_made_up_name() {
+        // IDNA keeps `、` in a label: this was one domain `e.example.xn--cnf-5y3b.example.cn`.
+        let err = parse_domains("e.example.cn、f.example.cn").unwrap_err();
+        assert!(err.contains("separate domains with ';'"), "{err}");
+        for bad in ["a.cn，b.cn", "a.cn b.cn", "a·b.cn", "a.cn/", "例子・中国.cn"] {
+            assert!(parse_domains(bad).is_err(), "{bad}");
+        }
+        // Full-width forms and the ideographic full stop are what IDNA maps them to.
+        assert_eq!(parse_domains("ａ.example.cn；例子。中国").unwrap(), vec!["a.example.cn", "xn--fsqu00a.xn--fiqs8s"]);
+        assert_eq!(parse_domains("my－site.cn").unwrap(), vec!["my-site.cn"]);
+        // filed_ips take the full-width separator too.
+        let csv = "site_number,site_name,domains,filed_ips\n京ICP备12345678号-1,甲,a.cn；b.cn,47.92.0.1；47.92.0.2\n";
+        let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.rejected, vec![]);
+        assert_eq!(p.filings[0].domains, vec!["a.cn", "b.cn"]);
+        assert_eq!(p.filings[0].filed_ips.len(), 2);
     }
 }

@@ -67,15 +67,26 @@ pub struct Classifier {
 
 impl Classifier {
     /// Loads the inventory CSV and the optional mainland file.
+    ///
+    /// A file that holds no block at all is an error: with no inventory every filed domain would
+    /// be another provider's, and with an empty mainland list (a download cut short, another
+    /// registry's statistics) every address that is not the provider's would be overseas.
     pub fn load(inventory: &Path, mainland: Option<&Path>, allowed_private: &[IpNet]) -> Result<Classifier> {
-        let text = std::fs::read_to_string(inventory)
-            .with_context(|| format!("cannot read the inventory {} (key provider.inventory)", inventory.display()))?;
+        let text = read_text(inventory).with_context(|| format!("cannot read the inventory {} (key provider.inventory)", inventory.display()))?;
         let mut c = Classifier { allowed_private: allowed_private.to_vec(), ..Default::default() };
-        c.add_inventory_csv(&text).with_context(|| format!("inventory {} (key provider.inventory)", inventory.display()))?;
+        let n = c.add_inventory_csv(&text).with_context(|| format!("inventory {} (key provider.inventory)", inventory.display()))?;
+        if n == 0 {
+            bail!("inventory {} (key provider.inventory): holds no address block", inventory.display());
+        }
         if let Some(path) = mainland {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the mainland list {} (key provider.mainland)", path.display()))?;
-            c.add_mainland(&text).with_context(|| format!("mainland list {} (key provider.mainland)", path.display()))?;
+            let text = read_text(path).with_context(|| format!("cannot read the mainland list {} (key provider.mainland)", path.display()))?;
+            let n = c.add_mainland(&text).with_context(|| format!("mainland list {} (key provider.mainland)", path.display()))?;
+            if n == 0 {
+                bail!(
+                    "mainland list {} (key provider.mainland): holds no mainland-China block (CIDR lines, or the CN rows of APNIC delegated statistics)",
+                    path.display()
+                );
+            }
         }
         Ok(c)
     }
@@ -94,7 +105,11 @@ impl Classifier {
     /// listed twice (the same network and prefix length) with other data is an error naming both
     /// lines; a row repeated exactly is read once.
     pub fn add_inventory_csv(&mut self, text: &str) -> Result<usize> {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Flexible: a row without its label has an empty one. Lines are counted by
+        // `import::LineCounter`, since the csv crate's count leaves out blank lines and `\r\n`.
+        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+        let mut lines = crate::import::LineCounter::new(text.as_bytes());
         let headers = rdr.headers()?.clone();
         let col = |name: &str| headers.iter().position(|h| h == name);
         let (Some(ci), Some(ri), Some(ii)) = (col("cidr"), col("region"), col("in_region")) else {
@@ -108,7 +123,7 @@ impl Classifier {
         let mut seen: std::collections::HashMap<IpNet, u64> = std::collections::HashMap::new();
         for rec in rdr.records() {
             let rec = rec?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.line_at(crate::import::record_start(text.as_bytes(), rec.position().map_or(0, |p| p.byte() as usize)));
             let field = |i: usize| rec.get(i).unwrap_or("");
             let cidr: IpNet = field(ci).parse().map_err(|e| anyhow::anyhow!("line {line}: bad cidr {:?}: {e}", field(ci)))?;
             let in_region = match field(ii).to_ascii_lowercase().as_str() {
@@ -148,6 +163,7 @@ impl Classifier {
     /// Parses a mainland list: one CIDR per line (`#` comments), or an APNIC delegated-statistics
     /// file (`apnic|CN|ipv4|1.0.1.0|256|…`), detected by content. Only `CN` rows count.
     pub fn add_mainland(&mut self, text: &str) -> Result<usize> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let apnic = text.lines().any(|l| l.split('|').count() >= 7 && l.contains("|ipv"));
         let mut n = 0;
         for (i, raw) in text.lines().enumerate() {
@@ -216,6 +232,24 @@ impl Classifier {
             AddressClass::OtherMainland
         } else {
             AddressClass::Overseas
+        }
+    }
+}
+
+/// An address file's text: UTF-8, or GB18030 (GBK) as a spreadsheet on Chinese Windows saves
+/// it (see `import::gb18030_fallback`); otherwise an error naming the first line that is not.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            if let Some(text) = crate::import::gb18030_fallback(e.as_bytes()) {
+                tracing::info!(file = %path.display(), "not UTF-8; read as GB18030 (GBK)");
+                return Ok(text);
+            }
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + memchr::memchr_iter(b'\n', &e.as_bytes()[..at]).count();
+            bail!("line {line} is not UTF-8: save the file as UTF-8")
         }
     }
 }
@@ -515,5 +549,36 @@ mod tests {
         assert!(err.to_string().contains("in_region"), "{err}");
         let err = c.add_mainland("1.2.3.0/24\nnonsense\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn address_files_as_spreadsheets_and_downloads_leave_them() {
+        // CRLF, blank lines: the line named is the file's.
+        let mut c = Classifier::default();
+        let err = c.add_inventory_csv("cidr,region,in_region,label\r\n1.2.3.0/24,a,true,x\r\n\r\n\r\n1.2.3/24,b,true,y\r\n").unwrap_err();
+        assert!(err.to_string().contains("line 5"), "{err}");
+        // A BOM on either file; a row without its label.
+        let mut c = Classifier::default();
+        assert_eq!(c.add_inventory_csv("\u{feff}cidr,region,in_region,label\r\n47.92.0.0/14,cn-beijing,TRUE\r\n").unwrap(), 1);
+        assert_eq!(c.add_mainland("\u{feff}36.0.0.0/10\r\n").unwrap(), 1);
+        assert_eq!(c.classify("36.0.0.1".parse().unwrap()).name(), "other_mainland");
+        // A GBK inventory is read; an empty file of either kind is an error naming it.
+        let dir = tempfile::tempdir().unwrap();
+        let (inv, ml) = (dir.path().join("inventory.csv"), dir.path().join("mainland.txt"));
+        std::fs::write(&inv, encoding_rs::GBK.encode("cidr,region,in_region,label\r\n47.92.0.0/14,cn-beijing,true,华北2\r\n").0).unwrap();
+        let c = Classifier::load(&inv, None, &[]).unwrap();
+        assert!(matches!(c.classify("47.92.0.1".parse().unwrap()), AddressClass::ProviderMainland(b) if b.label == "华北2"));
+        std::fs::write(&ml, "# nothing yet\n").unwrap();
+        let err = format!("{:#}", Classifier::load(&inv, Some(&ml), &[]).err().unwrap());
+        assert!(err.contains("mainland.txt") && err.contains("holds no mainland-China block"), "{err}");
+        std::fs::write(&ml, "2|apnic|20240101|1|19830613|20240101|+1000\narin|US|ipv4|3.0.0.0|16777216|19880201|allocated\n").unwrap();
+        assert!(format!("{:#}", Classifier::load(&inv, Some(&ml), &[]).err().unwrap()).contains("holds no mainland-China block"));
+        std::fs::write(&inv, "cidr,region,in_region,label\r\n\r\n").unwrap();
+        let err = format!("{:#}", Classifier::load(&inv, None, &[]).err().unwrap());
+        assert!(err.contains("inventory.csv") && err.contains("holds no address block"), "{err}");
+        // Neither UTF-8 nor GB18030: the line is named.
+        std::fs::write(&inv, b"cidr,region,in_region,label\n47.92.0.0/14,a,true,\xff\n".as_slice()).unwrap();
+        let err = format!("{:#}", Classifier::load(&inv, None, &[]).err().unwrap());
+        assert!(err.contains("inventory.csv") && err.contains("line 2 is not UTF-8"), "{err}");
     }
 }

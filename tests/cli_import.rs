@@ -132,3 +132,18 @@ fn config_check_reads_what_run_reads() {
     assert!(!out.status.success());
     assert!(stderr.contains("beiand.toml") && stderr.contains("provider.inventory") && stderr.contains("inventory.csv"), "{stderr}");
 }
+
+#[test]
+fn a_gbk_csv_as_excel_saves_it_is_read_as_gb18030() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "sqlite://data/beiand.db");
+    let file = dir.path().join("filings.csv");
+    let text = "site_number,site_name,domains,status\r\n京ICP备2024000001号-1,甲站,a.example.cn,正常\r\n京ICP证030173号,坏行,bad.example.cn,\r\n";
+    std::fs::write(&file, encoding_rs::GBK.encode(text).0).unwrap();
+    let out = beiand(&cfg, &["import", file.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("imported 1, updated 0, rejected 1 in "), "{stdout}{stderr}");
+    assert!(stderr.contains("filings.csv: not UTF-8; read as GB18030"), "{stderr}");
+    assert!(stderr.contains("filings.csv:3: site_number \"京ICP证030173号\""), "the bad row is named, decoded: {stderr}");
+}
