@@ -144,42 +144,52 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// The calendar with `extra_holidays` and `extra_workdays` applied over the yearly data.
-    pub fn new(extra_holidays: &[NaiveDate], extra_workdays: &[NaiveDate]) -> Calendar {
-        let mut special = HashMap::new();
-        let mut covered = BTreeSet::new();
-        for year in YEARS {
-            let Some(data) = holiday_cn::get_year_data(year) else { continue };
-            // A year's file may also carry the next year's early dates; count a year as covered
-            // only when it has arrangements of its own.
-            let prefix = format!("{year:04}-");
-            if data.keys().any(|d| d.starts_with(&prefix)) {
-                covered.insert(year);
+    /// The yearly data alone, built once (the lunar dates of a century of years are not free, and
+    /// every sweep, report and API call builds a calendar).
+    fn yearly() -> &'static Calendar {
+        static YEARLY: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        YEARLY.get_or_init(|| {
+            let mut special = HashMap::new();
+            let mut covered = BTreeSet::new();
+            for year in YEARS {
+                let Some(data) = holiday_cn::get_year_data(year) else { continue };
+                // A year's file may also carry the next year's early dates; count a year as covered
+                // only when it has arrangements of its own.
+                let prefix = format!("{year:04}-");
+                if data.keys().any(|d| d.starts_with(&prefix)) {
+                    covered.insert(year);
+                }
+                for (date, (_, off)) in data {
+                    if let Ok(d) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+                        special.insert(d, !off);
+                    }
+                }
             }
-            for (date, (_, off)) in data {
-                if let Ok(d) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+            for (year, days) in SUPPLEMENT {
+                if covered.contains(year) {
+                    continue; // the maintained data wins once it has the year
+                }
+                covered.insert(*year);
+                for (date, off) in *days {
+                    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("bundled date");
                     special.insert(d, !off);
                 }
             }
-        }
-        for (year, days) in SUPPLEMENT {
-            if covered.contains(year) {
-                continue; // the maintained data wins once it has the year
-            }
-            covered.insert(*year);
-            for (date, off) in *days {
-                let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("bundled date");
-                special.insert(d, !off);
-            }
-        }
-        for year in STATUTORY_SINCE..=*YEARS.end() {
-            if !covered.contains(&year) {
-                let statutory = statutory_holidays(year);
-                for d in substitute_days(&statutory).into_iter().chain(statutory) {
-                    special.entry(d).or_insert(false);
+            for year in STATUTORY_SINCE..=*YEARS.end() {
+                if !covered.contains(&year) {
+                    let statutory = statutory_holidays(year);
+                    for d in substitute_days(&statutory).into_iter().chain(statutory) {
+                        special.entry(d).or_insert(false);
+                    }
                 }
             }
-        }
+            Calendar { special, covered }
+        })
+    }
+
+    /// The calendar with `extra_holidays` and `extra_workdays` applied over the yearly data.
+    pub fn new(extra_holidays: &[NaiveDate], extra_workdays: &[NaiveDate]) -> Calendar {
+        let Calendar { mut special, covered } = Calendar::yearly().clone();
         for d in extra_holidays {
             special.insert(*d, false);
         }
