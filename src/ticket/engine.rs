@@ -7,7 +7,8 @@
 //! - a (filing, code) whose observation in this run is *present* opens a ticket once the present
 //!   streak is confirmed (`confirm_rule`), unless an open or overdue ticket exists — then the
 //!   ticket's evidence is refreshed — or an operator closed its latest ticket while the streak
-//!   was already running (or the streak reaches back past all the history read): a closed
+//!   was already running (or the streak reaches back past all the history read and the
+//!   history since the close, as far as retention keeps it, holds no absence): a closed
 //!   ticket is not reopened for the same continuing occurrence, however long it lasts; only
 //!   after the problem has been seen gone does a new confirmed occurrence open a new one;
 //! - an open or overdue ticket whose observation in this run is *absent* resolves once the
@@ -224,6 +225,10 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
         }
 
         let mut decisions = Vec::new();
+        // Present streaks of problems whose latest ticket an operator closed, which reach back
+        // past all the history read: whether the problem was seen gone since the close is
+        // decided below, from the history since the close.
+        let mut since_close: Vec<(String, Code, DateTime<Utc>, observe::Streak)> = Vec::new();
         for site in chunk {
             let (Some((filing, false)), Some(rows)) = (filings.get(site), history.get(site)) else { continue };
             if !rows.iter().any(|r| r.run_id == run.id) {
@@ -247,16 +252,15 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                     (None, Seen::Present) if applies(code, filing.status) => {
                         // The latest ticket of this problem was closed by an operator, and the
                         // problem has not been seen gone since: the streak began before the close,
-                        // or reaches back past all the history read (bounded by the lookback and
-                        // by retention) without an absence.
-                        let waived = matches!(ended.get(&(site.clone(), code)),
-                            Some((State::Closed, c)) if streak.first_at <= *c || streak.count as usize == obs.len());
-                        if waived {
-                            out.waived += 1;
-                        } else if streak.confirmed(scans, hours) {
-                            decisions.push(Decision::Open { site: site.clone(), code, streak });
-                        } else {
-                            out.pending += 1;
+                        // or it reaches back past all the history read (bounded by the lookback)
+                        // and the history since the close (bounded by retention) holds no absence.
+                        match ended.get(&(site.clone(), code)) {
+                            Some((State::Closed, c)) if streak.first_at <= *c => out.waived += 1,
+                            Some((State::Closed, c)) if streak.count as usize == obs.len() => {
+                                since_close.push((site.clone(), code, *c, streak))
+                            }
+                            _ if streak.confirmed(scans, hours) => decisions.push(Decision::Open { site: site.clone(), code, streak }),
+                            _ => out.pending += 1,
                         }
                     }
                     (Some(t), Seen::Present) => decisions.push(Decision::Refresh { ticket: t.clone() }),
@@ -264,6 +268,25 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                         decisions.push(Decision::Resolve { ticket: t.clone(), streak })
                     }
                     _ => {}
+                }
+            }
+        }
+
+        if let Some(oldest) = since_close.iter().map(|(_, _, c, _)| *c).min() {
+            let sites: Vec<String> = since_close.iter().map(|(s, ..)| s.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            let longer = store.result_history(&sites, oldest, i64::MAX).await?;
+            for (site, code, closed_at, streak) in since_close {
+                let Some((filing, _)) = filings.get(&site) else { continue };
+                let rows = longer.get(&site).map_or(&[][..], Vec::as_slice);
+                let obs = observe::series(code, &filing.domains, filing.status == FilingStatus::Active, rows);
+                let seen_gone = obs.iter().any(|o| o.at >= closed_at && o.seen == Seen::Absent);
+                let (scans, hours) = cfg.confirm_rule(code);
+                if !seen_gone {
+                    out.waived += 1;
+                } else if streak.confirmed(scans, hours) {
+                    decisions.push(Decision::Open { site, code, streak });
+                } else {
+                    out.pending += 1;
                 }
             }
         }
@@ -606,6 +629,37 @@ mod tests {
             let o = sweep(&store, &cfg, at("2026-10-14T11:00:00+08:00")).await.unwrap();
             assert!(o.superseded.is_empty());
             assert_eq!(o.open_total, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_problem_seen_gone_after_a_close_and_back_is_a_new_occurrence_with_sparse_scans() {
+        // Scans 20 days apart (a fortnightly or monthly campaign): by the time the returning
+        // problem is confirmed, the absence seen after the close is older than the history read
+        // back, so the streak reaches back past all of it; the problem was still seen gone.
+        let cfg = cfg("");
+        for store in each_backend().await {
+            store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
+            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
+            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
+            let t = store.ticket(id).await.unwrap().unwrap();
+            let c = lifecycle::close(&t, "checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
+            assert!(store.apply_changes(&[c]).await.unwrap());
+            let start = at("2026-10-08T10:00:00+08:00");
+            scan(&store, &cfg, &clock::stamp(start), "completed", &[], false).await;
+            let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(20)), "completed", &["page.title_mismatch"], false).await;
+            assert_eq!((o.pending, o.waived), (1, 0), "{o:?}");
+            let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(40)), "completed", &["page.title_mismatch"], false).await;
+            assert_eq!((o.opened.len(), o.waived), (1, 0), "a new occurrence after the problem was seen gone: {o:?}");
+            // Never seen gone since a close, the problem stays waived however sparse the scans.
+            let id = o.opened[0];
+            let t = store.ticket(id).await.unwrap().unwrap();
+            let c = lifecycle::close(&t, "checked by hand", "alice", at("2026-11-17T12:00:00+08:00")).unwrap();
+            assert!(store.apply_changes(&[c]).await.unwrap());
+            for k in 1..4 {
+                let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(40 + 20 * k)), "completed", &["page.title_mismatch"], false).await;
+                assert_eq!((o.opened.len(), o.waived), (0, 1), "{k}: {o:?}");
+            }
         }
     }
 }
