@@ -182,7 +182,8 @@ pub struct ConfirmRule {
 }
 
 /// One escalation step: recommended (never carried out) once the ticket has been overdue for
-/// `after_days` working days beyond its deadline (0: as soon as it is overdue).
+/// `after_days` working days beyond its deadline (0: as soon as it is overdue), and only after
+/// a conclusive check past the deadline has seen the problem still there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationStep {
