@@ -216,16 +216,16 @@ const P: &str = concat!("[", provinces!(), "]");
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> = Lazy::new(|| {
     // `备案号：` may stand for `备` (`粤ICP备案号：2021098765号-1`, the label run into the number).
-    Regex::new(&format!(r"({P}) *ICP *[备備] *(?:案 *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
+    Regex::new(&format!(r"({P}) *ICP *[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
 });
 /// A public-security number at the start of the text: `P公网安备 digits 号` as the portal issues it,
 /// or under one of the labels footers write instead (`公安备案号：`, `公网安备案号`, `公安机关备案号`,
-/// `公安联网备案号`, `网安备案号`), with or without the province. The search for one starts from
+/// `公安联网备案号`, `公安机关联网备案号`, `网安备案号`), with or without the province. The search for one starts from
 /// each `安` (see [`find_psb_in_folded`]): a regex search over the whole text would try every `公`
 /// of 公司 in a footer.
 static PSB_AT: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(
-        r"^(?:({P}) *)?(?:公 *(?:[网網] *)?|[网網] *)安 *(?:(?:机 *关|機 *關|联 *网|聯 *網|部|局) *)?[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?"
+        r"^(?:({P}) *)?(?:公 *(?:[网網] *)?|[网網] *)安 *(?:(?:机 *关|機 *關|部|局) *)?(?:(?:联 *网|聯 *網) *)?[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?"
     ))
     .expect("PSB regex")
 });
@@ -555,6 +555,7 @@ mod tests {
         // The label run into the number.
         assert_eq!(find_icp_numbers("粤ICP备案号：2021098765号-1")[0].to_string(), "粤ICP备2021098765号-1");
         assert_eq!(find_icp_numbers("京ICP备案 12345678号")[0].to_string(), "京ICP备12345678号");
+        assert_eq!(find_icp_numbers("京ICP备案编号：12345678号-3")[0].to_string(), "京ICP备12345678号-3");
         assert_eq!(find_icp_numbers("京ICP备案号：京ICP备12345678号-2")[0].to_string(), "京ICP备12345678号-2");
         assert_eq!(find_psb_numbers("京公网安备：11010802020134号")[0].code, "11010802020134");
     }
@@ -568,7 +569,7 @@ mod tests {
         // look-alikes, among text that holds the same characters.
         // Each part with the odds it is left out: the labels' words often are.
         let parts = [
-            ("京", 3), ("公", 20), ("网", 3), ("安", 20), ("机关", 2), ("备", 20), ("案", 2), ("号", 2), (":", 3),
+            ("京", 3), ("公", 20), ("网", 3), ("安", 20), ("机关", 2), ("联网", 3), ("备", 20), ("案", 2), ("号", 2), (":", 3),
             ("11010802", 20), ("020134", 20), ("号", 3), ("2024", 3),
         ];
         let noise = ["司", "公", "安", "备", "网", "沪", "x", "1", "99", "号", " ", "網", "備", "號", "滬", "联网", "编"];
@@ -625,6 +626,7 @@ mod tests {
             ("公网安备 33010602011111号", "浙公网安备33010602011111号"),
             ("網安備案編號：53010202000789", "云公网安备53010202000789号"),
             ("公安部备案号：11010802020134", "京公网安备11010802020134号"),
+            ("公安机关联网备案号：33010602011111", "浙公网安备33010602011111号"),
         ];
         for (text, want) in cases {
             let got: Vec<String> = find_psb_numbers(text).iter().map(|n| n.to_string()).collect();

@@ -268,8 +268,8 @@ struct Text<'a> {
 
 /// Whether an `<input>` of this `type` shows its `value` as its text: a button's label (button,
 /// submit or reset); other inputs' values are form data, not page text.
+/// The keyword is matched whole, as browsers match it (`type=" submit "` is a text field).
 fn shows_value(kind: &str) -> bool {
-    let kind = kind.trim_matches(|c: char| c.is_ascii_whitespace());
     ["button", "submit", "reset"].iter().any(|k| kind.eq_ignore_ascii_case(k))
 }
 
@@ -1850,6 +1850,12 @@ mod tests {
             taken += fast_agrees(&random_page(&mut rng)) as usize;
         }
         assert!(taken * 5 > runs, "the fast path took only {taken} of {runs} generated pages");
+    }
+
+    #[test]
+    fn only_buttons_show_their_value() {
+        assert!(shows_value("SUBMIT") && shows_value("button") && shows_value("Reset"));
+        assert!(!shows_value(" submit ") && !shows_value("text") && !shows_value("hidden") && !shows_value(""));
     }
 
     /// A declarative shadow root is rendered; any other template is not.
