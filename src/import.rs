@@ -291,7 +291,7 @@ pub(crate) fn record_start(bytes: &[u8], position: usize) -> usize {
 }
 
 /// The line (from 1) of a byte offset, counted from the bytes themselves: the csv crate's own
-/// line count leaves out blank lines and the line ends of `\r\n` files, which Excel writes.
+/// line count leaves out blank lines and the line ends of `\r\n` and `\r` files, which Excel writes.
 pub(crate) struct LineCounter<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -309,7 +309,11 @@ impl<'a> LineCounter<'a> {
         if byte < self.at {
             (self.at, self.line) = (0, 1);
         }
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..byte]).count() as u64;
+        // A line ends at `\n`, or at a `\r` not followed by one (old Mac line ends, which
+        // Excel's "CSV (Macintosh)" still writes).
+        let chunk = &self.bytes[self.at..byte];
+        let cr = memchr::memchr_iter(b'\r', chunk).filter(|&i| self.bytes.get(self.at + i + 1) != Some(&b'\n')).count();
+        self.line += (memchr::memchr_iter(b'\n', chunk).count() + cr) as u64;
         self.at = byte;
         self.line
     }
@@ -662,6 +666,10 @@ mod tests {
             京ICP备12345678号-4,丁,d.cn,x\r\n\
             \r\n";
         let p = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(p.filings.len(), 1);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 6, 7], "{:?}", p.rejected);
+        // With bare CR line ends, as Excel's "CSV (Macintosh)" writes them.
+        let p = parse_csv(csv.replace("\r\n", "\r").as_bytes()).unwrap();
         assert_eq!(p.filings.len(), 1);
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 6, 7], "{:?}", p.rejected);
         // After a restart on an unclosed quote too.
