@@ -213,21 +213,21 @@ fn push_upper(out: &mut String, s: &str) {
 /// Any province character, as a regex class.
 const P: &str = concat!("[", provinces!(), "]");
 
+/// `备` and what follows it in both kinds of number: the label it may open (`备案号：`, `备案编号`,
+/// the label run into the number), the digits (groups across single spaces) and an ending `号`.
+const BEI_DIGITS: &str = r"[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?";
+
 // These run on folded text, where spaces are plain and the hyphen is `-`.
-static ICP_RE: Lazy<Regex> = Lazy::new(|| {
-    // `备案号：` may stand for `备` (`粤ICP备案号：2021098765号-1`, the label run into the number).
-    Regex::new(&format!(r"({P}) *ICP *[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex")
-});
-/// A public-security number at the start of the text: `P公网安备 digits 号` as the portal issues it,
-/// or under one of the labels footers write instead (`公安备案号：`, `公网安备案号`, `公安机关备案号`,
-/// `公安联网备案号`, `公安机关联网备案号`, `网安备案号`), with or without the province. The search for one starts from
-/// each `安` (see [`find_psb_in_folded`]): a regex search over the whole text would try every `公`
-/// of 公司 in a footer.
+static ICP_RE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(&format!(r"({P}) *ICP *{BEI_DIGITS}(?: *- *(\d{{1,6}}) *[号號]?)?")).expect("ICP regex"));
+/// A public-security number at the start of the text: `P公网安备 digits 号` as the portal issues
+/// it, or under one of the labels footers write instead (`公安备案号：`, `公网安备案号`,
+/// `公安机关备案号`, `公安联网备案号`, `公安机关联网备案号`, `网安备案号`), with or without the
+/// province. The search for one starts from each `安` (see [`find_psb_in_folded`]): a regex
+/// search over the whole text would try every `公` of 公司 in a footer.
 static PSB_AT: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(
-        r"^(?:({P}) *)?(?:公 *(?:[网網] *)?|[网網] *)安 *(?:(?:机 *关|機 *關|部|局) *)?(?:(?:联 *网|聯 *網) *)?[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?"
-    ))
-    .expect("PSB regex")
+    Regex::new(&format!(r"^(?:({P}) *)?(?:公 *(?:[网網] *)?|[网網] *)安 *(?:(?:机 *关|機 *關|部|局) *)?(?:(?:联 *网|聯 *網) *)?{BEI_DIGITS}"))
+        .expect("PSB regex")
 });
 static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12](?: *\. *B[12])?) *- *(\d{{6,12}})")).expect("licence regex")
