@@ -206,6 +206,16 @@ enum Decision {
     Resolve { ticket: Ticket, streak: observe::Streak },
 }
 
+/// A present problem no close waives: its ticket opens once the streak is confirmed under
+/// `(scans, hours)`; until then it is pending.
+fn open_when_confirmed(decisions: &mut Vec<Decision>, out: &mut Outcome, site: String, code: Code, streak: observe::Streak, (scans, hours): (u32, u32)) {
+    if streak.confirmed(scans, hours) {
+        decisions.push(Decision::Open { site, code, streak });
+    } else {
+        out.pending += 1;
+    }
+}
+
 async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::tickets::RunInfo, now: DateTime<Utc>, out: &mut Outcome) -> Result<()> {
     let cal = Calendar::from_config(&cfg.tickets);
     sweep_into(store, cfg, &cal, now, out).await?;
@@ -259,8 +269,7 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                             Some((State::Closed, c)) if streak.count as usize == obs.len() => {
                                 since_close.push((site.clone(), code, *c, streak))
                             }
-                            _ if streak.confirmed(scans, hours) => decisions.push(Decision::Open { site: site.clone(), code, streak }),
-                            _ => out.pending += 1,
+                            _ => open_when_confirmed(&mut decisions, out, site.clone(), code, streak, (scans, hours)),
                         }
                     }
                     (Some(t), Seen::Present) => decisions.push(Decision::Refresh { ticket: t.clone() }),
@@ -280,13 +289,10 @@ async fn apply_completed(store: &Store, cfg: &Config, run: &crate::store::ticket
                 let rows = longer.get(&site).map_or(&[][..], Vec::as_slice);
                 let obs = observe::series(code, &filing.domains, filing.status == FilingStatus::Active, rows);
                 let seen_gone = obs.iter().any(|o| o.at >= closed_at && o.seen == Seen::Absent);
-                let (scans, hours) = cfg.confirm_rule(code);
-                if !seen_gone {
-                    out.waived += 1;
-                } else if streak.confirmed(scans, hours) {
-                    decisions.push(Decision::Open { site, code, streak });
+                if seen_gone {
+                    open_when_confirmed(&mut decisions, out, site, code, streak, cfg.confirm_rule(code));
                 } else {
-                    out.pending += 1;
+                    out.waived += 1;
                 }
             }
         }
@@ -400,6 +406,19 @@ mod tests {
         finish(store, cfg, id, when, state, codes, inconclusive).await
     }
 
+    /// Two scans that see the title wrong open its ticket (the default confirmation); its id.
+    async fn open_title_ticket(store: &Store, cfg: &Config) -> i64 {
+        scan(store, cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
+        scan(store, cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0]
+    }
+
+    /// An operator closes ticket `id` at `when` (a false positive, checked by hand).
+    async fn close_by_operator(store: &Store, id: i64, when: &str) {
+        let t = store.ticket(id).await.unwrap().unwrap();
+        let c = lifecycle::close(&t, "title is set by JavaScript; checked by hand", "alice", at(when)).unwrap();
+        assert!(store.apply_changes(&[c]).await.unwrap());
+    }
+
     /// Stores the check of www.example.cn in run `id`, finishes the run and applies it.
     async fn finish(store: &Store, cfg: &Config, id: i64, when: &str, state: &str, codes: &[&str], inconclusive: bool) -> Outcome {
         let t = at(when);
@@ -487,11 +506,8 @@ mod tests {
         let cfg = cfg("");
         for store in each_backend().await {
             store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
-            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
-            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
-            let t = store.ticket(id).await.unwrap().unwrap();
-            let c = lifecycle::close(&t, "title is set by JavaScript; checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
-            assert!(store.apply_changes(&[c]).await.unwrap());
+            let id = open_title_ticket(&store, &cfg).await;
+            close_by_operator(&store, id, "2026-09-18T12:00:00+08:00").await;
             let o = scan(&store, &cfg, "2026-09-19T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
             assert_eq!((o.opened.len(), o.waived), (0, 1));
             assert!(o.render().contains("not reopened"));
@@ -512,11 +528,8 @@ mod tests {
         let cfg = cfg("");
         for store in each_backend().await {
             store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
-            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
-            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
-            let t = store.ticket(id).await.unwrap().unwrap();
-            let c = lifecycle::close(&t, "title is set by JavaScript; checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
-            assert!(store.apply_changes(&[c]).await.unwrap());
+            let id = open_title_ticket(&store, &cfg).await;
+            close_by_operator(&store, id, "2026-09-18T12:00:00+08:00").await;
             let start = at("2026-09-19T10:00:00+08:00");
             for week in 0..12 {
                 let when = clock::stamp(start + Duration::days(7 * week));
@@ -640,11 +653,8 @@ mod tests {
         let cfg = cfg("");
         for store in each_backend().await {
             store.upsert_filings(&[filing(FilingStatus::Active)], at("2026-09-01T00:00:00Z")).await.unwrap();
-            scan(&store, &cfg, "2026-09-17T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await;
-            let id = scan(&store, &cfg, "2026-09-18T10:00:00+08:00", "completed", &["page.title_mismatch"], false).await.opened[0];
-            let t = store.ticket(id).await.unwrap().unwrap();
-            let c = lifecycle::close(&t, "checked by hand", "alice", at("2026-09-18T12:00:00+08:00")).unwrap();
-            assert!(store.apply_changes(&[c]).await.unwrap());
+            let id = open_title_ticket(&store, &cfg).await;
+            close_by_operator(&store, id, "2026-09-18T12:00:00+08:00").await;
             let start = at("2026-10-08T10:00:00+08:00");
             scan(&store, &cfg, &clock::stamp(start), "completed", &[], false).await;
             let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(20)), "completed", &["page.title_mismatch"], false).await;
@@ -652,10 +662,7 @@ mod tests {
             let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(40)), "completed", &["page.title_mismatch"], false).await;
             assert_eq!((o.opened.len(), o.waived), (1, 0), "a new occurrence after the problem was seen gone: {o:?}");
             // Never seen gone since a close, the problem stays waived however sparse the scans.
-            let id = o.opened[0];
-            let t = store.ticket(id).await.unwrap().unwrap();
-            let c = lifecycle::close(&t, "checked by hand", "alice", at("2026-11-17T12:00:00+08:00")).unwrap();
-            assert!(store.apply_changes(&[c]).await.unwrap());
+            close_by_operator(&store, o.opened[0], "2026-11-17T12:00:00+08:00").await;
             for k in 1..4 {
                 let o = scan(&store, &cfg, &clock::stamp(start + Duration::days(40 + 20 * k)), "completed", &["page.title_mismatch"], false).await;
                 assert_eq!((o.opened.len(), o.waived), (0, 1), "{k}: {o:?}");
