@@ -114,17 +114,21 @@ pub fn statutory_holidays(year: i32) -> Vec<NaiveDate> {
 /// after its holiday that is neither a holiday nor already a substitute (so 2027's 春节 Saturday
 /// and Sunday give the Tuesday and Wednesday after 初三 on the Monday).
 pub fn substitute_days(holidays: &[NaiveDate]) -> Vec<NaiveDate> {
-    let weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
     let off: BTreeSet<NaiveDate> = holidays.iter().copied().collect();
     let mut subs = BTreeSet::new();
-    for &h in off.iter().filter(|&&h| weekend(h)) {
+    for &h in off.iter().filter(|&&h| is_weekend(h)) {
         let mut d = h + Duration::days(1);
-        while weekend(d) || off.contains(&d) || subs.contains(&d) {
+        while is_weekend(d) || off.contains(&d) || subs.contains(&d) {
             d += Duration::days(1);
         }
         subs.insert(d);
     }
     subs.into_iter().collect()
+}
+
+/// Saturday or Sunday.
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 /// The April day of the Qingming solar term in 2001–2099, by the usual 21st-century formula
@@ -207,14 +211,13 @@ impl Calendar {
     pub fn is_workday(&self, d: NaiveDate) -> bool {
         match self.special.get(&d) {
             Some(work) => *work,
-            None => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+            None => !is_weekend(d),
         }
     }
 
     /// Whether the holiday arrangement of `year` is known. Outside it only weekends, the
     /// statutory holidays and their substitute days count as days off (that year's bridging days
-    /// are unknown), so deadlines
-    /// there may come too early; callers warn.
+    /// are unknown), so deadlines there may come too early; callers warn.
     pub fn covers(&self, year: i32) -> bool {
         self.covered.contains(&year)
     }
