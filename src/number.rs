@@ -123,9 +123,10 @@ pub fn fold_char(c: char) -> char {
         '\u{FF01}'..='\u{FF5E}' => fold_char(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{30FC}' => '-',
         // Spaces, and the characters a page cannot be seen to hold (the soft hyphen, zero-width
-        // spaces and joiners, direction marks, the word joiner, BOM): a number written with one
-        // inside reads to a visitor as whole, and a space is what a number may hold.
-        '\u{3000}' | '\u{00A0}' | '\u{00AD}' | '\u{2002}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\t' | '\r' | '\n' => ' ',
+        // spaces and joiners, direction marks, embeddings, overrides and isolates, the word
+        // joiner, BOM): a number written with one inside reads to a visitor as whole, and a space
+        // is what a number may hold.
+        '\u{3000}' | '\u{00A0}' | '\u{00AD}' | '\u{2002}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\t' | '\r' | '\n' => ' ',
         'a'..='z' => c.to_ascii_uppercase(),
         _ => c,
     }
@@ -214,8 +215,9 @@ fn push_upper(out: &mut String, s: &str) {
 const P: &str = concat!("[", provinces!(), "]");
 
 /// `备` and what follows it in both kinds of number: the label it may open (`备案号：`, `备案编号`,
-/// the label run into the number), the digits (groups across single spaces) and an ending `号`.
-const BEI_DIGITS: &str = r"[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: ?\d)*) *([号號])?";
+/// the label run into the number), the digits (groups across spaces: a browser shows a run of
+/// them as one, and an invisible character folds to one) and an ending `号`.
+const BEI_DIGITS: &str = r"[备備] *(?:案 *)?(?:[编編] *)?(?:[号號] *)?:? *(\d(?: *\d)*) *([号號])?";
 
 // These run on folded text, where spaces are plain and the hyphen is `-`.
 static ICP_RE: Lazy<Regex> =
@@ -233,7 +235,7 @@ static LICENSE_RE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(r"({P}) *ICP *[证證] *:? *(\d(?: ?\d)*) *[号號]?|({P})? *(B[12](?: *\. *B[12])?) *- *(\d{{6,12}})")).expect("licence regex")
 });
 
-/// The leading digit groups of a number's digits as matched. Groups run on across single spaces
+/// The leading digit groups of a number's digits as matched. Groups run on across spaces
 /// (`2024 0000 01号`), so a number that no 号 ends may have taken in a year or another number
 /// written after it (`京ICP备12345678 2024`): then only the longest run of leading groups with at
 /// most `max` digits is the number's.
@@ -248,7 +250,9 @@ fn leading_groups(s: &str, terminated: bool, max: usize) -> &str {
             break;
         }
         at += group.len();
-        kept = Some(at);
+        if !group.is_empty() {
+            kept = Some(at);
+        }
         at += 1;
     }
     kept.map_or(s, |k| &s[..k])
@@ -467,7 +471,7 @@ mod tests {
 
     #[test]
     fn push_folded_is_the_fold_of_every_character() {
-        let alphabet: Vec<char> = "aZz09 \t\r\n-_京ICP备号公网安ａＺ０９－—\u{a0}\u{3000}\u{30fc}\u{feff}\u{2009}\u{ad}\u{200c}\u{200d}\u{200f}\u{2060}\u{fe63}\u{ff5e}\u{ff5f}é€😀"
+        let alphabet: Vec<char> = "aZz09 \t\r\n-_京ICP备号公网安ａＺ０９－—\u{a0}\u{3000}\u{30fc}\u{feff}\u{2009}\u{ad}\u{200c}\u{200d}\u{200f}\u{2060}\u{202a}\u{2069}\u{fe63}\u{ff5e}\u{ff5f}é€😀"
             .chars()
             .collect();
         let mut rng = fastrand::Rng::with_seed(7);
@@ -491,6 +495,13 @@ mod tests {
             ("沪ICP备12345号-1", "沪ICP备12345号-1"),
             ("川ICP备12345678号-1", "川ICP备12345678号-1"),
             ("京ICP备12345678-1号", "京ICP备12345678号-1"),
+            // A run of spaces between digit groups (one space on screen), and invisible
+            // characters inside the number: a zero-width space beside a word joiner, and a
+            // left-to-right embedding closed by a pop.
+            ("京ICP备1234   5678号-3", "京ICP备12345678号-3"),
+            ("京ICP备1234\u{200b}\u{2060}5678号-3", "京ICP备12345678号-3"),
+            ("京ICP备\u{202a}12345678\u{202c}号-3", "京ICP备12345678号-3"),
+            ("京ICP备\u{2066}1234\u{2069}5678号\u{202e}-3", "京ICP备12345678号-3"),
         ] {
             assert_eq!(site(input), want, "{input}");
         }
@@ -546,6 +557,9 @@ mod tests {
         assert_eq!(find_icp_numbers("粤ICP备 2024 0000 02号")[0].digits, "2024000002");
         assert_eq!(find_icp_numbers("粤ICP备 2024 0000 02")[0].digits, "2024000002");
         assert_eq!(find_psb_numbers("京公网安备 1101 0802 0201 34")[0].code, "11010802020134");
+        // Also across a run of spaces, which ends neither the number nor its range early.
+        assert_eq!(find_icp_in_folded(&fold("京ICP备1234  5678 \n 2024 ©"))[0].0, 0.."京ICP备1234  5678".len());
+        assert_eq!(find_psb_numbers("京公网安备 1101  0802\u{200b} 0201 34  2024")[0].code, "11010802020134");
     }
 
     #[test]
