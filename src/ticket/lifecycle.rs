@@ -159,7 +159,7 @@ pub fn supersede(t: &Ticket, why: &str, now: DateTime<Utc>) -> Result<Change, Re
 
 /// Time-driven changes due on `today`: open → overdue once the deadline has passed, then each
 /// escalation step whose time has come, in order (possibly several at once), once the problem
-/// has been seen after the deadline.
+/// has been seen on or after the step's day.
 pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: NaiveDate, now: DateTime<Utc>) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut cur = t.clone();
@@ -180,15 +180,15 @@ pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: Naiv
         return changes;
     }
     let base = cur.escalation_from.map_or(cur.deadline, |f| f.max(cur.deadline));
-    // Escalation needs the problem seen, by a conclusive check, after the deadline (or the
-    // appeal's grace period): without such a sighting — our resolver down, our network broken,
-    // the site not checked since — nothing shows the customer did not fix it in time.
-    if shanghai_date(cur.last_seen_at) <= base {
-        return changes;
-    }
+    // Each step needs the problem seen, by a conclusive check, after the deadline (or the appeal's
+    // grace period) and no earlier than the step's own day: without such a sighting — our
+    // resolver down, our network broken, the site not checked since — nothing shows the customer
+    // did not fix it in time, and a sighting from before an earlier step says nothing of a later one.
+    let seen = shanghai_date(cur.last_seen_at);
     while let Some(step) = usize::try_from(cur.escalation_level).ok().and_then(|l| steps.get(l)) {
         let late = cal.working_days_between(base, today);
-        if today <= base || late < step.after_days {
+        let late_when_seen = cal.working_days_between(base, seen);
+        if today <= base || seen <= base || late < step.after_days || late_when_seen < step.after_days {
             break;
         }
         let mut c = transition(
@@ -393,13 +393,22 @@ pub(crate) mod tests {
         assert_eq!((last.state, last.escalation_level, last.version), (State::Overdue, 1, 3));
         assert_eq!(ch[1].entry.actor, SCANNER);
         assert!(ch[1].entry.reason.contains("restrict_access"));
-        // Cancel access on the 5th working day after the deadline: 10/10, 12, 13, 14, 15.
-        assert!(advance(last, &cal, &steps(), d("2026-10-14"), at("2026-10-14T09:00:00+08:00")).is_empty());
-        let ch = advance(last, &cal, &steps(), d("2026-10-15"), at("2026-10-15T09:00:00+08:00"));
+        // Cancel access on the 5th working day after the deadline: 10/10, 12, 13, 14, 15; not
+        // while the newest sighting is the one that led to the restriction (our checks failing
+        // since, say), only once a check that day or later still sees the problem.
+        let mut last = last.clone();
+        assert!(advance(&last, &cal, &steps(), d("2026-10-15"), at("2026-10-15T09:00:00+08:00")).is_empty());
+        last.last_seen_at = at("2026-10-14T20:00:00+08:00");
+        assert!(advance(&last, &cal, &steps(), d("2026-10-15"), at("2026-10-15T09:00:00+08:00")).is_empty());
+        last.last_seen_at = at("2026-10-15T08:00:00+08:00");
+        assert!(advance(&last, &cal, &steps(), d("2026-10-14"), at("2026-10-14T09:00:00+08:00")).is_empty());
+        let ch = advance(&last, &cal, &steps(), d("2026-10-15"), at("2026-10-15T09:00:00+08:00"));
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].entry.detail.as_ref().unwrap()["step"], "cancel_access");
         assert!(advance(&ch[0].ticket, &cal, &steps(), d("2026-12-01"), at("2026-12-01T09:00:00+08:00")).is_empty());
-        // Long overdue at once: every step in one go.
+        // Long overdue at once: the steps the newest sighting reaches, in one go.
+        assert_eq!(advance(&t, &cal, &steps(), d("2026-11-30"), at("2026-11-30T09:00:00+08:00")).len(), 2);
+        t.last_seen_at = at("2026-11-30T08:00:00+08:00");
         assert_eq!(advance(&t, &cal, &steps(), d("2026-11-30"), at("2026-11-30T09:00:00+08:00")).len(), 3);
     }
 
