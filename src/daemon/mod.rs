@@ -275,9 +275,22 @@ async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut rel
         for p in &cfg.schedule {
             let Some(at) = next.get(&p.name).map(|(_, at)| *at).filter(|at| *at <= now) else { continue };
             fire(&shared, p, at).await;
-            if let Some(n) = schedule::next_fire(&p.cron, at.max(clock::now())) {
-                next.insert(p.name.clone(), (p.cron.clone(), n));
-            }
+            plan_after_firing(&mut next, p, at, clock::now());
+        }
+    }
+}
+
+/// After profile `p` fired for instant `at`: its next instant, or none when its cron has no
+/// further firing (one with a year field, past its last year). Left as it was, the instant that
+/// just fired would stay due and be fired again at once, round and round.
+fn plan_after_firing(next: &mut BTreeMap<String, (String, DateTime<Utc>)>, p: &crate::config::Schedule, at: DateTime<Utc>, now: DateTime<Utc>) {
+    match schedule::next_fire(&p.cron, at.max(now)) {
+        Some(n) => {
+            next.insert(p.name.clone(), (p.cron.clone(), n));
+        }
+        None => {
+            next.remove(&p.name);
+            info!(profile = %p.name, "{} fired for the last time: its cron expression {:?} has no later instant", p.name, p.cron);
         }
     }
 }
@@ -405,6 +418,27 @@ mod tests {
         assert_eq!(retry_pause(t0(), end - chrono::Duration::seconds(90), 1000), Some(ENQUEUE_PAUSE_MAX));
         assert_eq!(retry_pause(t0(), end - chrono::Duration::milliseconds(1), 1000), Some(Duration::from_millis(1)));
         assert_eq!(retry_pause(t0(), end, 1), None);
+    }
+
+    #[test]
+    fn a_profile_whose_cron_has_no_later_instant_is_not_fired_again() {
+        let profile = |cron: &str| crate::config::Schedule {
+            name: "campaign".into(),
+            cron: cron.into(),
+            select: Default::default(),
+            probes: vec![crate::config::Probe::Dns],
+            spread_seconds: None,
+        };
+        // 2026-10-09 02:00 Shanghai, the one and only instant of a one-off campaign.
+        let last = clock::parse_stamp("2026-10-08T18:00:00.000Z").unwrap();
+        let once = profile("0 0 2 9 10 * 2026");
+        let mut next = BTreeMap::from([(once.name.clone(), (once.cron.clone(), last))]);
+        plan_after_firing(&mut next, &once, last, last + chrono::Duration::seconds(1));
+        assert!(next.is_empty(), "nothing left to fire: {next:?}");
+        // A recurring profile moves on to its next instant.
+        let nightly = profile("0 0 2 * * *");
+        plan_after_firing(&mut next, &nightly, last, last + chrono::Duration::seconds(1));
+        assert_eq!(next["campaign"].1, last + chrono::Duration::days(1));
     }
 
     #[test]
