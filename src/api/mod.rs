@@ -3,7 +3,8 @@
 //!
 //! Everything but `GET /healthz` needs `Authorization: Bearer <token>` with the token read from
 //! `server.token_file` (compared in constant time); without a token file the API refuses every
-//! authenticated path. Every answer but `/metrics` is JSON, errors included: `{"error": "…"}`.
+//! authenticated path. Every answer but `/metrics` is JSON, errors included: `{"error": "…"}`
+//! (a failure on our side says 503 or 500 and no more: the log has the error).
 //! The ticket JSON is the one `beiand tickets … --json` prints (design §4.4), and ticket reads and
 //! actions bring the tickets up to date first ([`crate::ticket::sweep`]), as the CLI does.
 //!
@@ -102,11 +103,25 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, message)
     }
 
-    /// Something failed on our side: logged in full, answered with the message.
+    /// Something failed on our side: logged in full, answered without the internals (the
+    /// database's own errors name its host, user, tables and queries): 503 when the database
+    /// cannot be reached, which passes, else 500.
     pub fn internal(e: anyhow::Error) -> ApiError {
         tracing::error!(error = format!("{e:#}"), "admin API request failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
+        if database_unreachable(&e) {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; try again later (the daemon's log has the error)")
+        } else {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error (the daemon's log has the error)")
+        }
     }
+}
+
+/// Whether `e` comes of not reaching the database (no connection to be had, or it broke), as
+/// opposed to a query that failed.
+fn database_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<sqlx::Error>(), Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
+    })
 }
 
 impl From<anyhow::Error> for ApiError {

@@ -189,6 +189,25 @@ async fn healthz_needs_no_token_and_reports_the_database() {
 }
 
 #[tokio::test]
+async fn failures_on_our_side_answer_json_without_the_internals() {
+    let f = fixture(Db::Sqlite, true).await;
+    f.shared.store.close().await;
+    for path in ["/api/runs", "/api/tickets", "/api/filings", "/api/runs/1", "/metrics"] {
+        let a = f.get(path).await;
+        assert_eq!(a.status, 503, "{path}: the database is away: {}", a.text);
+        let error = a.error();
+        assert!(error.contains("the database is unavailable"), "{path}: {error}");
+        assert!(!error.contains("pool"), "{path}: the database's own error is for the log: {error}");
+    }
+    let a = f.post("/api/scan", json!({"domain": "a.example.cn"})).await;
+    assert_eq!(a.status, 503, "{}", a.text);
+    // Any other failure: a 500 that says where to look, not what the query was.
+    let e = ApiError::internal(anyhow::anyhow!("no such table: tickets_v2").context("listing tickets"));
+    assert_eq!((e.status, e.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal error (the daemon's log has the error)"));
+    f.stop().await;
+}
+
+#[tokio::test]
 async fn authenticated_paths_need_the_configured_bearer_token() {
     let f = fixture(Db::Sqlite, true).await;
     let url = format!("{}/api/filings", f.base);
