@@ -172,9 +172,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
             // closed, and reading goes on at the next line, where the next row most likely is. A
             // line break followed by a comma inside the field is taken for one too: that is
             // later rows swallowed whole, up to some stray quote.
-            let swallowed = rec[i].split(|&b| b == b'\n').skip(1).any(|l| l.contains(&b','));
+            let swallowed = rec[i].split(|&b| b == b'\n' || b == b'\r').skip(1).any(|l| l.contains(&b','));
             let closed = if swallowed || rec.len() < named { None } else { strict_record_end(bytes, start) };
-            let next = closed.unwrap_or_else(|| bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1));
+            let next = closed.unwrap_or_else(|| line_end(bytes, start));
             let column = headers.get(i).filter(|h| !h.is_empty()).map_or(format!("column {}", i + 1), |h| h.clone());
             out.reject(
                 line,
@@ -266,13 +266,13 @@ fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
                     (quoted, closed) = (false, true);
                 }
             }
-        } else if b == b'\n' {
-            return Some(i + 1);
+        } else if b == b'\n' || b == b'\r' {
+            return Some(line_end(bytes, i));
         } else if b == b',' {
             (field_start, closed) = (true, false);
             i += 1;
             continue;
-        } else if closed && b != b'\r' {
+        } else if closed {
             return None;
         } else if b == b'"' && field_start {
             quoted = true;
@@ -281,6 +281,16 @@ fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
         i += 1;
     }
     (!quoted).then_some(bytes.len())
+}
+
+/// Where the line that byte `at` is on ends: after its `\n`, its `\r\n` or its lone `\r` (as
+/// [`LineCounter`] counts lines), or at the end of `bytes`.
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    match memchr::memchr2(b'\n', b'\r', &bytes[at..]) {
+        Some(i) if bytes[at + i] == b'\r' && bytes.get(at + i + 1) == Some(&b'\n') => at + i + 2,
+        Some(i) => at + i + 1,
+        None => bytes.len(),
+    }
 }
 
 /// Where a record starts, given the csv crate's position for it: that is where the previous
@@ -621,7 +631,8 @@ mod tests {
     #[test]
     fn a_cell_on_several_lines_is_one_rejected_row() {
         // As a spreadsheet writes a cell with Alt+Enter in it: quoted, closed, on two lines.
-        for eol in ["\n", "\r\n"] {
+        // Also with bare CR line ends (Excel's "CSV (Macintosh)"), where the rows after it were lost.
+        for eol in ["\n", "\r\n", "\r"] {
             let csv = ["site_number,site_name,domains", "京ICP备12345678号-1,\"甲", "站\",a.cn", "京ICP备12345678号-2,乙,b.cn", ""].join(eol);
             let p = parse_csv(csv.as_bytes()).unwrap();
             assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"], "{:?}", p.rejected);
@@ -677,10 +688,12 @@ mod tests {
         let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5], "{:?}", p.rejected);
         // An unclosed quote in a CRLF file is one rejected row, and the next row is kept.
-        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n";
-        let p = parse_csv(csv.as_bytes()).unwrap();
-        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2], "{:?}", p.rejected);
-        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n京ICP证030173号,丙,c.cn\r\n";
+        for csv in [csv.to_string(), csv.replace("\r\n", "\r")] {
+            let p = parse_csv(csv.as_bytes()).unwrap();
+            assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4], "{:?}", p.rejected);
+            assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+        }
     }
 
     #[test]
