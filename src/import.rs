@@ -487,10 +487,8 @@ pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Resul
     for (line, earlier) in &parsed.duplicates {
         eprintln!("{}:{line}: repeats the site number of line {earlier}; this later row is kept", path.display());
     }
-    let existing = store.site_numbers().await?;
-    let updated = parsed.filings.iter().filter(|f| existing.contains(&f.site_number)).count();
     let now = crate::clock::now();
-    store.upsert_filings(&parsed.filings, now).await?;
+    let updated = store.upsert_filings(&parsed.filings, now).await?;
     // A rejected row may be a filing the provider still has: pruning on a file with one would
     // remove that filing and supersede its tickets, so the file must be clean first.
     let prune = prune && {
@@ -507,8 +505,8 @@ pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Resul
         refused.is_none()
     };
     let pruned = if prune {
-        let keep = parsed.filings.iter().map(|f| f.site_number.clone()).collect();
-        store.prune_filings(&keep, now).await?
+        let keep: std::collections::HashSet<&str> = parsed.filings.iter().map(|f| f.site_number.as_str()).collect();
+        store.prune_filings(|s| keep.contains(s), now).await?
     } else {
         0
     };
