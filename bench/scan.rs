@@ -220,7 +220,7 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
         .context("import child")?;
     anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
     let import_s = t.elapsed().as_secs_f64();
-    let import_rss = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let import_rss = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").to_string();
     let rss_imported = rss_mb();
     // A sample for the per-phase profile; the scan itself streams its targets from the store.
     let targets = scan::targets(store.filings_after(FilingSelect::All, None, PROFILE_OPS as i64).await?);
@@ -482,14 +482,14 @@ fn main() -> Result<()> {
     rt.block_on(async move { tokio::spawn(async move { bench(n, concurrency, postgres.as_deref()).await }).await? })
 }
 
-/// `--import CONFIG FILE`: parse and store the filings, print this process's peak RSS.
+/// `--import CONFIG FILE`: import the filings as `beiand import` does (which prints its summary
+/// line), then print this process's peak RSS.
 fn import_child(config: &Path, file: &Path) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let cfg = Config::load(config)?;
         let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
-        let imported = beiand::import::parse_file(file)?;
-        store.upsert_filings(&imported.filings, beiand::clock::now()).await?;
+        beiand::import::run(&store, file, false).await?;
         store.close().await;
         println!("peak RSS {:.0} MB", peak_rss_mb());
         anyhow::Ok(())

@@ -1,12 +1,25 @@
-//! Filing import (design §4.2): CSV or JSON Lines in, validated `Filing`s out. A bad row is
-//! reported with its line number and reason and never stops the good rows.
+//! Filing import (design §4.2): CSV or JSON Lines in, validated `Filing`s out, stored a batch at
+//! a time. A bad row is reported with its line number and reason and never stops the good rows.
+//!
+//! Memory does not grow with the file: `Rows` reads it a window of bytes at a time and hands out
+//! batches of up to `BATCH` rows, and [`run`] reports and stores each batch before it reads
+//! the next. What is kept of the rows already stored is one site number each (for a later row
+//! repeating it, and for `--prune`). Whether a file that is not UTF-8 is GB18030 is decided on
+//! the whole file ([`gb18030_fallback`]), by a first read through it that keeps nothing.
 
 use crate::filing::{Filing, FilingStatus};
 use crate::number;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
+use std::io::{Read, Seek};
 use std::net::IpAddr;
 use std::path::Path;
+
+/// Rows per batch: read, reported and stored before the next batch is read.
+const BATCH: usize = 5000;
+
+/// Bytes read at a time; a window holds at least this much while the file lasts.
+const WINDOW: usize = 256 * 1024;
 
 /// A row that could not be imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,13 +28,20 @@ pub struct Rejected {
     pub reason: String,
 }
 
-/// What a file held: the good filings (one per site number, the last row winning) and the bad rows.
+/// A batch of rows: the good filings (a site number once, its last row winning) and the bad rows.
 #[derive(Debug, Default)]
-pub struct Parsed {
-    pub filings: Vec<Filing>,
-    pub rejected: Vec<Rejected>,
-    /// Rows that repeated an earlier site number and replaced it: (line, earlier line).
-    pub duplicates: Vec<(u64, u64)>,
+struct Batch {
+    filings: Vec<Filing>,
+    rejected: Vec<Rejected>,
+    /// Rows that repeated the site number of an earlier row, in this batch or an earlier one,
+    /// and replace it: (line, earlier line).
+    duplicates: Vec<(u64, u64)>,
+    /// How many of `filings` have a site number that an earlier batch held too.
+    repeats: usize,
+    /// The rows read, good and bad.
+    rows: usize,
+    /// Where each site number is in `filings`.
+    index: HashMap<String, usize>,
 }
 
 /// The fields of one input row, as text.
@@ -65,23 +85,111 @@ const COLUMNS: [&str; 11] = [
     "psb_number", "status", "province", "homepage",
 ];
 
-/// Reads a file, choosing the format by extension: `.csv`, or `.jsonl` / `.ndjson` / `.json`.
-pub fn parse_file(path: &Path) -> Result<Parsed> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if !["csv", "jsonl", "ndjson", "json"].contains(&ext.as_str()) {
-        bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display());
-    }
-    let bytes = match gb18030_fallback(&bytes) {
-        Some(text) => {
-            eprintln!("{}: not UTF-8; read as GB18030 (GBK), the encoding Excel on Chinese Windows saves \"CSV\" in", path.display());
-            text.into_bytes()
+/// A filings file, read in batches of rows with a window of its bytes in memory.
+struct Rows {
+    source: Box<dyn Read + Send>,
+    /// Decodes the bytes as they are read, for a file read as GB18030.
+    gb18030: Option<encoding_rs::Decoder>,
+    /// The source has no more bytes.
+    eof: bool,
+    /// The bytes read and not yet done with; they start where a row does.
+    window: Vec<u8>,
+    window_size: usize,
+    format: Format,
+    out: Collector,
+}
+
+enum Format {
+    Csv(Csv),
+    /// JSON Lines, and the line the window starts on.
+    Jsonl(u64),
+}
+
+impl Rows {
+    /// Opens a file, choosing the format by extension: `.csv`, or `.jsonl` / `.ndjson` / `.json`,
+    /// and reads a CSV file's header row. A file read as GB18030 is said so on stderr.
+    fn open(path: &Path) -> Result<Rows> {
+        let cannot = || format!("cannot read {}", path.display());
+        let mut file = std::fs::File::open(path).with_context(cannot)?;
+        let gb18030 = is_gb18030(&mut file).with_context(cannot)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if !["csv", "jsonl", "ndjson", "json"].contains(&ext.as_str()) {
+            bail!("{}: unknown format: the file name must end in .csv or .jsonl", path.display());
         }
-        None => bytes,
-    };
-    match ext.as_str() {
-        "csv" => parse_csv(&bytes).with_context(|| path.display().to_string()),
-        _ => Ok(parse_jsonl(&bytes)),
+        if gb18030 {
+            eprintln!("{}: not UTF-8; read as GB18030 (GBK), the encoding Excel on Chinese Windows saves \"CSV\" in", path.display());
+        }
+        file.rewind().with_context(cannot)?;
+        Rows::new(Box::new(file), ext == "csv", gb18030, WINDOW).with_context(|| path.display().to_string())
+    }
+
+    /// Rows of CSV with a header row (`csv`) or of JSON Lines, decoded from GB18030 if `gb18030`,
+    /// read `window_size` bytes at a time.
+    fn new(source: Box<dyn Read + Send>, csv: bool, gb18030: bool, window_size: usize) -> Result<Rows> {
+        let gb18030 = gb18030.then(|| encoding_rs::GB18030.new_decoder_without_bom_handling());
+        let (window, format, out) = (Vec::new(), Format::Jsonl(1), Collector::default());
+        let mut rows = Rows { source, gb18030, eof: false, window, window_size, format, out };
+        if csv {
+            rows.format = Format::Csv(loop {
+                rows.fill()?;
+                if let Some((header, len)) = Csv::header(&rows.window, rows.eof)? {
+                    rows.window.drain(..len);
+                    break header;
+                }
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The next batch of up to `limit` rows; `None` at the end of the file.
+    fn next_batch(&mut self, limit: usize) -> Result<Option<Batch>> {
+        loop {
+            let done = match &mut self.format {
+                Format::Csv(csv) => csv.read(&self.window, self.eof, &mut self.out, limit),
+                Format::Jsonl(line) => read_jsonl(line, &self.window, self.eof, &mut self.out, limit),
+            };
+            self.window.drain(..done);
+            if self.out.batch.rows >= limit || self.eof {
+                break;
+            }
+            self.fill()?;
+        }
+        let batch = std::mem::take(&mut self.out.batch);
+        Ok((batch.rows > 0).then_some(batch))
+    }
+
+    /// The site numbers of every good row read, each with the line of its last row.
+    fn into_site_numbers(self) -> HashMap<Box<str>, u64> {
+        self.out.seen
+    }
+
+    /// Reads on, until the window holds `window_size` bytes, or twice what it held (when that is
+    /// more: a row longer than the window), or the file ends.
+    fn fill(&mut self) -> Result<()> {
+        let want = self.window_size.max(2 * self.window.len());
+        let mut raw = vec![0; want.min(WINDOW)];
+        while self.window.len() < want && !self.eof {
+            let room = (want - self.window.len()).min(raw.len());
+            let n = self.source.read(&mut raw[..room])?;
+            self.eof = n == 0;
+            match &mut self.gb18030 {
+                None => self.window.extend_from_slice(&raw[..n]),
+                Some(decoder) => decode(decoder, &raw[..n], self.eof, &mut self.window)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decodes GB18030 bytes onto the end of `out`; `last`: the file ends after them.
+fn decode(decoder: &mut encoding_rs::Decoder, raw: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+    let old = out.len();
+    out.resize(old + decoder.max_utf8_buffer_length_without_replacement(raw.len()).context("a read too large")?, 0);
+    let (result, _, written) = decoder.decode_to_utf8_without_replacement(raw, &mut out[old..], last);
+    out.truncate(old + written);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Ok(()),
+        _ => bail!("not GB18030 on the second reading: did the file change meanwhile?"),
     }
 }
 
@@ -91,19 +199,119 @@ pub fn parse_file(path: &Path) -> Result<Parsed> {
 /// may pass for UTF-8 by accident, but then as Latin, Greek or Cyrillic letters of two bytes) —
 /// and the whole decodes as GB18030 without an error: a UTF-8 file with a few bad rows would
 /// otherwise turn into mojibake everywhere; such a file is read as UTF-8 and its bad rows
-/// rejected. GBK bytes never take the values of `\n`, `,` or `"`, so lines and fields stay
+/// rejected. GBK bytes never take the values of `\n`, `\r`, `,` or `"`, so lines and fields stay
 /// where they were.
 pub fn gb18030_fallback(bytes: &[u8]) -> Option<String> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() {
-        return None;
-    }
-    let utf8_line = bytes
-        .split(|&b| b == b'\n')
-        .any(|l| std::str::from_utf8(l).is_ok_and(|t| t.chars().any(|c| c.len_utf8() >= 3)));
-    if utf8_line {
+    if !is_gb18030(bytes).ok()? {
         return None;
     }
     encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|t| t.into_owned())
+}
+
+/// Whether a file is to be read as GB18030, as [`gb18030_fallback`] decides, from one read
+/// through it that keeps nothing. It stops early where a BOM or a line of UTF-8 Chinese says UTF-8.
+fn is_gb18030(mut file: impl Read) -> std::io::Result<bool> {
+    let mut head = Vec::new();
+    (&mut file).take(3).read_to_end(&mut head)?;
+    if head == b"\xEF\xBB\xBF" {
+        return Ok(false);
+    }
+    let mut sniff = Sniff::new();
+    sniff.feed(&head);
+    let mut buf = vec![0; WINDOW];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(sniff.finish()),
+            n => sniff.feed(&buf[..n]),
+        }
+        if sniff.wide_line {
+            return Ok(false);
+        }
+    }
+}
+
+/// What the first read finds out, a piece of the file at a time.
+struct Sniff {
+    /// Every line so far is valid UTF-8.
+    utf8: bool,
+    /// A line was valid UTF-8 with a character of three or more bytes in it.
+    wide_line: bool,
+    /// The current line so far: valid UTF-8; with a wide character; the start of a character
+    /// that the piece cut off.
+    line_ok: bool,
+    line_wide: bool,
+    cut: Vec<u8>,
+    /// Decodes everything as GB18030, until it meets an error.
+    gb18030: Option<encoding_rs::Decoder>,
+    scratch: Vec<u8>,
+}
+
+impl Sniff {
+    fn new() -> Sniff {
+        let gb18030 = Some(encoding_rs::GB18030.new_decoder_without_bom_handling());
+        Sniff { utf8: true, wide_line: false, line_ok: true, line_wide: false, cut: Vec::new(), gb18030, scratch: Vec::new() }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.decode(bytes, false);
+        let mut lines = bytes.split(|&b| b == b'\n').peekable();
+        while let Some(piece) = lines.next() {
+            self.line_part(piece);
+            if lines.peek().is_some() {
+                self.end_line();
+            }
+        }
+    }
+
+    /// After the last piece: whether to read the file as GB18030.
+    fn finish(mut self) -> bool {
+        self.end_line();
+        self.decode(&[], true);
+        !self.utf8 && !self.wide_line && self.gb18030.is_some()
+    }
+
+    fn decode(&mut self, bytes: &[u8], last: bool) {
+        if let Some(decoder) = &mut self.gb18030 {
+            self.scratch.resize(decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(0), 0);
+            let (result, _, _) = decoder.decode_to_utf8_without_replacement(bytes, &mut self.scratch, last);
+            if result != encoding_rs::DecoderResult::InputEmpty {
+                self.gb18030 = None;
+            }
+        }
+    }
+
+    fn line_part(&mut self, piece: &[u8]) {
+        if !self.line_ok {
+            return;
+        }
+        let joined;
+        let piece = if self.cut.is_empty() {
+            piece
+        } else {
+            joined = [std::mem::take(&mut self.cut).as_slice(), piece].concat();
+            &joined
+        };
+        let valid = match std::str::from_utf8(piece) {
+            Ok(_) => piece,
+            Err(e) if e.error_len().is_none() => {
+                self.cut = piece[e.valid_up_to()..].to_vec();
+                &piece[..e.valid_up_to()]
+            }
+            Err(_) => {
+                self.line_ok = false;
+                return;
+            }
+        };
+        self.line_wide |= valid.iter().any(|&b| b >= 0xE0);
+    }
+
+    fn end_line(&mut self) {
+        let ok = self.line_ok && self.cut.is_empty();
+        self.utf8 &= ok;
+        self.wide_line |= ok && self.line_wide;
+        (self.line_ok, self.line_wide) = (true, false);
+        self.cut.clear();
+    }
 }
 
 /// What to say about text that is not UTF-8, the format design §4.2 asks for. Spreadsheets in
@@ -118,136 +326,163 @@ fn csv_reader(bytes: &[u8], headers: bool) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().flexible(true).has_headers(headers).from_reader(bytes)
 }
 
-/// Parses CSV with a header row; columns in any order. A missing required column fails the file.
-///
-/// Each row stands alone: a field that is not UTF-8 rejects its row, and so does a field with a
-/// line break in it — no column holds one, and what makes one is nearly always a quote that was
-/// never closed, which would otherwise swallow every later row into that field. Reading then
-/// starts again on the line after the rejected row's first line.
-pub fn parse_csv(bytes: &[u8]) -> Result<Parsed> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut rdr = csv_reader(bytes, true);
-    let headers: Vec<String> = rdr
-        .byte_headers()
-        .context("reading the header row")?
-        .iter()
-        .map(|h| utf8(h, format_args!("the header")).map(|h| h.trim().to_string()))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
-    for required in ["site_number", "site_name", "domains"] {
-        if !headers.iter().any(|h| h == required) {
-            bail!("line 1: the header has no {required:?} column (found {headers:?})");
-        }
-    }
-    // A column without a name is what a spreadsheet writes for an empty column at the end
-    // (`site_number,site_name,domains,`): ignored while it holds nothing.
-    if let Some(unknown) = headers.iter().find(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
-        bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
-    }
-    if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
-        bail!("line 1: column {h:?} is given twice (columns {} and {})", headers.iter().position(|x| x == h).unwrap_or(0) + 1, i + 1);
-    }
-    // The fields a row must have: up to the last column with a name.
-    let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
-    let mut out = Collector::default();
-    // The current reader starts at byte `base` of the file.
-    let mut base = 0usize;
-    let mut lines = LineCounter::new(bytes);
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_at(record_start(bytes, base + p.byte() as usize)));
-                out.reject(line, format!("unreadable CSV: {e}"));
-                continue;
-            }
-        }
-        let start = record_start(bytes, base + rec.position().map_or(0, |p| p.byte() as usize));
-        let line = lines.line_at(start);
-        if let Some(i) = rec.iter().position(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
-            // A cell with a line break in it, its quotes closed as they should be, is one row: it
-            // is rejected and reading goes on after it. Anything else is taken for a quote never
-            // closed, and reading goes on at the next line, where the next row most likely is. A
-            // line break followed by a comma inside the field is taken for one too: that is
-            // later rows swallowed whole, up to some stray quote.
-            let swallowed = rec[i].split(|&b| b == b'\n').skip(1).any(|l| l.contains(&b','));
-            let closed = if swallowed || rec.len() < named { None } else { strict_record_end(bytes, start) };
-            let next = closed.unwrap_or_else(|| bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |o| start + o + 1));
-            let column = headers.get(i).filter(|h| !h.is_empty()).map_or(format!("column {}", i + 1), |h| h.clone());
-            out.reject(
-                line,
-                if closed.is_some() {
-                    format!("a line break inside the quoted field {column} (a cell written on several lines?): no column holds one")
-                } else {
-                    "a line break inside a quoted field (a quote not closed?); reading on from the next line".into()
-                },
-            );
-            base = next;
-            rdr = csv_reader(&bytes[next..], false);
-            continue;
-        }
-        // Empty fields after the last column (a trailing comma) hold nothing to lose.
-        let blank = |f: &[u8]| f.iter().all(u8::is_ascii_whitespace);
-        if rec.len() < named || rec.iter().skip(headers.len()).any(|f| !blank(f)) {
-            out.reject(line, format!("{} fields, the header has {}", rec.len(), headers.len()));
-            continue;
-        }
-        if let Some(i) = (0..headers.len().min(rec.len())).find(|&i| headers[i].is_empty() && !blank(&rec[i])) {
-            out.reject(line, format!("a value in column {}, which has no name in the header", i + 1));
-            continue;
-        }
-        let row = (|| -> std::result::Result<RawRow, String> {
-            let get = |name: &str| -> std::result::Result<Option<String>, String> {
-                match headers.iter().position(|h| h == name).and_then(|i| rec.get(i)) {
-                    Some(f) => utf8(f, format_args!("column {name}")).map(|v| Some(v.to_string())),
-                    None => Ok(None),
-                }
-            };
-            Ok(RawRow {
-                site_number: get("site_number")?,
-                site_name: get("site_name")?,
-                domains: get("domains")?,
-                subject_number: get("subject_number")?,
-                subject_name: get("subject_name")?,
-                subject_nature: get("subject_nature")?,
-                filed_ips: get("filed_ips")?,
-                psb_number: get("psb_number")?,
-                status: get("status")?,
-                province: get("province")?,
-                homepage: get("homepage")?,
-            })
-        })();
-        match row {
-            Ok(row) => out.take(line, validate(row)),
-            Err(reason) => out.reject(line, reason),
-        }
-    }
-    Ok(out.finish())
+/// CSV with a header row, columns in any order: the columns, and the line the window starts on.
+struct Csv {
+    headers: Vec<String>,
+    /// The fields a row must have: up to the last column with a name.
+    named: usize,
+    line: u64,
 }
 
-/// Parses JSON Lines: one object per line with the CSV column names; blank lines are skipped.
-pub fn parse_jsonl(bytes: &[u8]) -> Parsed {
-    let mut out = Collector::default();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = i as u64 + 1;
-        let line = match utf8(line, format_args!("the line")) {
-            Ok(l) => l.trim().trim_start_matches('\u{feff}'),
-            Err(reason) => {
-                out.reject(line_no, reason);
+impl Csv {
+    /// Reads the header row at the start of `bytes` (after a BOM): the columns and the bytes they
+    /// took, or `None` when the row may go on past `bytes` (unless `eof`: the file ends there).
+    /// A missing required column fails the file.
+    fn header(bytes: &[u8], eof: bool) -> Result<Option<(Csv, usize)>> {
+        let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut rdr = csv_reader(&bytes[bom..], true);
+        let raw = rdr.byte_headers().context("reading the header row")?.clone();
+        let len = bom + rdr.position().byte() as usize;
+        if len >= bytes.len() && !eof {
+            return Ok(None);
+        }
+        let headers: Vec<String> = raw
+            .iter()
+            .map(|h| utf8(h, format_args!("the header")).map(|h| h.trim().to_string()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
+        for required in ["site_number", "site_name", "domains"] {
+            if !headers.iter().any(|h| h == required) {
+                bail!("line 1: the header has no {required:?} column (found {headers:?})");
+            }
+        }
+        // A column without a name is what a spreadsheet writes for an empty column at the end
+        // (`site_number,site_name,domains,`): ignored while it holds nothing.
+        if let Some(unknown) = headers.iter().find(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
+            bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
+        }
+        if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
+            bail!("line 1: column {h:?} is given twice (columns {} and {})", headers.iter().position(|x| x == h).unwrap_or(0) + 1, i + 1);
+        }
+        let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+        let line = LineCounter::new(&bytes[bom..]).line_at(len - bom);
+        Ok(Some((Csv { headers, named, line }, len)))
+    }
+
+    /// Reads rows from `bytes` into `out`, until it holds `limit` rows or up to a row that may go
+    /// on past `bytes` (unless `eof`: the file ends there); returns how many bytes it is done with.
+    ///
+    /// Each row stands alone: a field that is not UTF-8 rejects its row, and so does a field with
+    /// a line break in it (see [`Csv::reject_broken`]).
+    fn read(&mut self, bytes: &[u8], eof: bool, out: &mut Collector, limit: usize) -> usize {
+        let mut lines = LineCounter::from_line(bytes, self.line);
+        // The current reader starts at byte `base`; the rows before byte `done` are read.
+        let (mut base, mut done) = (0, 0);
+        let mut rdr = csv_reader(bytes, false);
+        let mut rec = csv::ByteRecord::new();
+        // Reading bytes in memory cannot fail: no I/O, no UTF-8 check, rows of any length.
+        while out.batch.rows < limit && rdr.read_byte_record(&mut rec).expect("CSV in memory") {
+            let end = base + rdr.position().byte() as usize;
+            let start = record_start(bytes, base + rec.position().map_or(0, |p| p.byte() as usize));
+            let broken = rec.iter().position(|f| f.contains(&b'\n') || f.contains(&b'\r'));
+            // A row that reaches the end of the window may go on past it: it is read again with
+            // more. Not a quote left open with later rows in it, which is rejected all the same.
+            if end >= bytes.len() && !eof && !broken.is_some_and(|i| swallows_rows(&rec[i])) {
+                break;
+            }
+            let line = lines.line_at(start);
+            if let Some(i) = broken {
+                done = self.reject_broken(bytes, start, line, &rec, i, out);
+                (base, rdr) = (done, csv_reader(&bytes[done..], false));
                 continue;
             }
-        };
-        if line.is_empty() {
-            continue;
+            done = end;
+            out.take(line, self.row(&rec).and_then(validate));
         }
-        match serde_json::from_str::<RawRow>(line) {
-            Ok(row) => out.take(line_no, validate(row)),
-            Err(e) => out.reject(line_no, format!("invalid JSON: {e}")),
-        }
+        self.line = lines.line_at(done);
+        done
     }
-    out.finish()
+
+    /// Rejects the row starting at `start`, whose field `i` has a line break in it; returns where
+    /// reading goes on. No column holds a line break, and what makes one is nearly always a quote
+    /// that was never closed, which would otherwise swallow every later row into that field.
+    ///
+    /// A cell with a line break in it, its quotes closed as they should be, is one row: reading
+    /// goes on after it. Anything else is taken for a quote never closed, and reading goes on at
+    /// the next line, where the next row most likely is. A line break followed by a comma inside
+    /// the field is taken for one too: that is later rows swallowed whole, up to some stray quote.
+    fn reject_broken(&self, bytes: &[u8], start: usize, line: u64, rec: &csv::ByteRecord, i: usize, out: &mut Collector) -> usize {
+        let closed = if swallows_rows(&rec[i]) || rec.len() < self.named { None } else { strict_record_end(bytes, start) };
+        let column = self.headers.get(i).filter(|h| !h.is_empty()).map_or(format!("column {}", i + 1), |h| h.clone());
+        out.reject(
+            line,
+            if closed.is_some() {
+                format!("a line break inside the quoted field {column} (a cell written on several lines?): no column holds one")
+            } else {
+                "a line break inside a quoted field (a quote not closed?); reading on from the next line".into()
+            },
+        );
+        closed.unwrap_or_else(|| line_end(bytes, start))
+    }
+
+    /// The fields of a record without a line break in it, or why it is rejected.
+    fn row(&self, rec: &csv::ByteRecord) -> std::result::Result<RawRow, String> {
+        let headers = &self.headers;
+        // Empty fields after the last column (a trailing comma) hold nothing to lose.
+        let blank = |f: &[u8]| f.iter().all(u8::is_ascii_whitespace);
+        if rec.len() < self.named || rec.iter().skip(headers.len()).any(|f| !blank(f)) {
+            return Err(format!("{} fields, the header has {}", rec.len(), headers.len()));
+        }
+        if let Some(i) = (0..headers.len().min(rec.len())).find(|&i| headers[i].is_empty() && !blank(&rec[i])) {
+            return Err(format!("a value in column {}, which has no name in the header", i + 1));
+        }
+        let get = |name: &str| -> std::result::Result<Option<String>, String> {
+            match headers.iter().position(|h| h == name).and_then(|i| rec.get(i)) {
+                Some(f) => utf8(f, format_args!("column {name}")).map(|v| Some(v.to_string())),
+                None => Ok(None),
+            }
+        };
+        Ok(RawRow {
+            site_number: get("site_number")?,
+            site_name: get("site_name")?,
+            domains: get("domains")?,
+            subject_number: get("subject_number")?,
+            subject_name: get("subject_name")?,
+            subject_nature: get("subject_nature")?,
+            filed_ips: get("filed_ips")?,
+            psb_number: get("psb_number")?,
+            status: get("status")?,
+            province: get("province")?,
+            homepage: get("homepage")?,
+        })
+    }
+}
+
+/// Whether a field's line break is followed by a comma: later rows swallowed into the field by
+/// a quote left open.
+fn swallows_rows(field: &[u8]) -> bool {
+    field.split(|&b| b == b'\n' || b == b'\r').skip(1).any(|l| l.contains(&b','))
+}
+
+/// Reads JSON Lines from `bytes` into `out` as [`Csv::read`] does CSV; `line` is the line the
+/// bytes start on. One object per line with the CSV column names; blank lines are skipped.
+fn read_jsonl(line: &mut u64, bytes: &[u8], eof: bool, out: &mut Collector, limit: usize) -> usize {
+    let mut done = 0;
+    while out.batch.rows < limit {
+        let (text, next) = match memchr::memchr(b'\n', &bytes[done..]) {
+            Some(i) => (&bytes[done..done + i], done + i + 1),
+            None if eof && done < bytes.len() => (&bytes[done..], bytes.len()),
+            None => break,
+        };
+        match utf8(text, format_args!("the line")).map(|t| t.trim().trim_start_matches('\u{feff}')) {
+            Ok("") => {}
+            Ok(text) => out.take(*line, serde_json::from_str::<RawRow>(text).map_err(|e| format!("invalid JSON: {e}")).and_then(validate)),
+            Err(reason) => out.reject(*line, reason),
+        }
+        *line += 1;
+        done = next;
+    }
+    done
 }
 
 /// Where the record starting at `start` ends (after its line end), when it is strictly
@@ -266,13 +501,13 @@ fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
                     (quoted, closed) = (false, true);
                 }
             }
-        } else if b == b'\n' {
-            return Some(i + 1);
+        } else if b == b'\n' || b == b'\r' {
+            return Some(line_end(bytes, i));
         } else if b == b',' {
             (field_start, closed) = (true, false);
             i += 1;
             continue;
-        } else if closed && b != b'\r' {
+        } else if closed {
             return None;
         } else if b == b'"' && field_start {
             quoted = true;
@@ -281,6 +516,16 @@ fn strict_record_end(bytes: &[u8], start: usize) -> Option<usize> {
         i += 1;
     }
     (!quoted).then_some(bytes.len())
+}
+
+/// Where the line that byte `at` is on ends: after its `\n`, its `\r\n` or its lone `\r` (as
+/// [`LineCounter`] counts lines), or at the end of `bytes`.
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    match memchr::memchr2(b'\n', b'\r', &bytes[at..]) {
+        Some(i) if bytes[at + i] == b'\r' && bytes.get(at + i + 1) == Some(&b'\n') => at + i + 2,
+        Some(i) => at + i + 1,
+        None => bytes.len(),
+    }
 }
 
 /// Where a record starts, given the csv crate's position for it: that is where the previous
@@ -300,15 +545,18 @@ pub(crate) struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        LineCounter { bytes, at: 0, line: 1 }
+        Self::from_line(bytes, 1)
     }
 
-    /// Offsets are asked for in increasing order, so the whole file is counted once.
+    /// For bytes that start on line `line` of their file.
+    fn from_line(bytes: &'a [u8], line: u64) -> Self {
+        LineCounter { bytes, at: 0, line }
+    }
+
+    /// Offsets are asked for in increasing order, so the whole file is counted once. An offset
+    /// just after a `\r` must not be the end of the bytes unless the file ends there.
     pub(crate) fn line_at(&mut self, byte: usize) -> u64 {
-        let byte = byte.min(self.bytes.len());
-        if byte < self.at {
-            (self.at, self.line) = (0, 1);
-        }
+        let byte = byte.clamp(self.at, self.bytes.len());
         // A line ends at `\n`, or at a `\r` not followed by one (old Mac line ends, which
         // Excel's "CSV (Macintosh)" still writes).
         let chunk = &self.bytes[self.at..byte];
@@ -319,38 +567,36 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// Gathers rows into a batch, and keeps for the whole file the last line of each site number.
 #[derive(Default)]
 struct Collector {
-    filings: Vec<Filing>,
-    index: HashMap<String, (usize, u64)>,
-    rejected: Vec<Rejected>,
-    duplicates: Vec<(u64, u64)>,
+    batch: Batch,
+    seen: HashMap<Box<str>, u64>,
 }
 
 impl Collector {
     fn reject(&mut self, line: u64, reason: String) {
-        self.rejected.push(Rejected { line, reason });
+        self.batch.rows += 1;
+        self.batch.rejected.push(Rejected { line, reason });
     }
 
     fn take(&mut self, line: u64, row: std::result::Result<Filing, String>) {
-        match row {
-            Err(reason) => self.reject(line, reason),
-            Ok(f) => match self.index.get_mut(&f.site_number) {
-                Some((i, earlier)) => {
-                    self.duplicates.push((line, *earlier));
-                    *earlier = line;
-                    self.filings[*i] = f;
-                }
-                None => {
-                    self.index.insert(f.site_number.clone(), (self.filings.len(), line));
-                    self.filings.push(f);
-                }
-            },
+        let f = match row {
+            Ok(f) => f,
+            Err(reason) => return self.reject(line, reason),
+        };
+        let batch = &mut self.batch;
+        batch.rows += 1;
+        if let Some(earlier) = self.seen.insert(f.site_number.as_str().into(), line) {
+            batch.duplicates.push((line, earlier));
+            if let Some(&i) = batch.index.get(&f.site_number) {
+                batch.filings[i] = f;
+                return;
+            }
+            batch.repeats += 1;
         }
-    }
-
-    fn finish(self) -> Parsed {
-        Parsed { filings: self.filings, rejected: self.rejected, duplicates: self.duplicates }
+        batch.index.insert(f.site_number.clone(), batch.filings.len());
+        batch.filings.push(f);
     }
 }
 
@@ -466,27 +712,41 @@ pub struct Summary {
     pub pruned: usize,
 }
 
-/// `beiand import`: parses, reports each bad row on stderr as `LINE: reason`, stores the good rows
-/// and prints `imported N, updated M, rejected K` with the time taken.
+/// `beiand import`: reads the file a batch of rows at a time, reports each bad row on stderr as
+/// `FILE:LINE: reason` and stores the good ones; prunes when asked, and prints `imported N,
+/// updated M, rejected K` with the time taken.
+///
+/// Each batch is stored in transactions of its own (the daemon's writes are not held up for the
+/// whole file): when storing fails, or reading does halfway, the batches before stay stored and
+/// the command fails without pruning. `--prune` comes after every good row is stored, and only
+/// when none was rejected.
 pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Result<Summary> {
+    import(store, path, prune, BATCH).await
+}
+
+async fn import(store: &crate::store::Store, path: &Path, prune: bool, batch_rows: usize) -> Result<Summary> {
     let started = std::time::Instant::now();
-    let parsed = parse_file(path)?;
-    for r in &parsed.rejected {
-        eprintln!("{}:{}: {}", path.display(), r.line, r.reason);
-    }
-    for (line, earlier) in &parsed.duplicates {
-        eprintln!("{}:{line}: repeats the site number of line {earlier}; this later row is kept", path.display());
-    }
-    let existing = store.site_numbers().await?;
-    let updated = parsed.filings.iter().filter(|f| existing.contains(&f.site_number)).count();
+    let mut rows = Rows::open(path)?;
     let now = crate::clock::now();
-    store.upsert_filings(&parsed.filings, now).await?;
+    let (mut updated, mut rejected) = (0, 0);
+    while let Some(batch) = rows.next_batch(batch_rows).with_context(|| path.display().to_string())? {
+        for r in &batch.rejected {
+            eprintln!("{}:{}: {}", path.display(), r.line, r.reason);
+        }
+        for (line, earlier) in &batch.duplicates {
+            eprintln!("{}:{line}: repeats the site number of line {earlier}; this later row is kept", path.display());
+        }
+        rejected += batch.rejected.len();
+        // A filing an earlier batch stored is not updated again as far as the count goes.
+        updated += store.upsert_filings(&batch.filings, now).await? - batch.repeats;
+    }
+    let keep = rows.into_site_numbers();
     // A rejected row may be a filing the provider still has: pruning on a file with one would
     // remove that filing and supersede its tickets, so the file must be clean first.
     let prune = prune && {
-        let refused = if !parsed.rejected.is_empty() {
-            Some(format!("{} rows were rejected, and the filings they hold would be removed", parsed.rejected.len()))
-        } else if parsed.filings.is_empty() {
+        let refused = if rejected > 0 {
+            Some(format!("{rejected} rows were rejected, and the filings they hold would be removed"))
+        } else if keep.is_empty() {
             Some("the file holds no filing, and every stored one would be removed".to_string())
         } else {
             None
@@ -496,13 +756,8 @@ pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Resul
         }
         refused.is_none()
     };
-    let pruned = if prune {
-        let keep = parsed.filings.iter().map(|f| f.site_number.clone()).collect();
-        store.prune_filings(&keep, now).await?
-    } else {
-        0
-    };
-    let summary = Summary { imported: parsed.filings.len() - updated, updated, rejected: parsed.rejected.len(), pruned };
+    let pruned = if prune { store.prune_filings(|s| keep.contains_key(s), now).await? } else { 0 };
+    let summary = Summary { imported: keep.len() - updated, updated, rejected, pruned };
     let pruned_text = if prune { format!(", pruned {pruned}") } else { String::new() };
     println!(
         "imported {}, updated {}, rejected {}{pruned_text} in {:.2} s",
@@ -517,6 +772,20 @@ pub async fn run(store: &crate::store::Store, path: &Path, prune: bool) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row of `bytes` in one batch, read `window` bytes at a time.
+    fn read_all(bytes: &[u8], csv: bool, window: usize) -> Result<Batch> {
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(bytes.to_vec())), csv, false, window)?;
+        Ok(rows.next_batch(usize::MAX)?.unwrap_or_default())
+    }
+
+    fn parse_csv(bytes: &[u8]) -> Result<Batch> {
+        read_all(bytes, true, WINDOW)
+    }
+
+    fn parse_jsonl(bytes: &[u8]) -> Batch {
+        read_all(bytes, false, WINDOW).unwrap()
+    }
 
     #[test]
     fn good_and_bad_rows_are_told_apart_with_line_numbers() {
@@ -621,7 +890,8 @@ mod tests {
     #[test]
     fn a_cell_on_several_lines_is_one_rejected_row() {
         // As a spreadsheet writes a cell with Alt+Enter in it: quoted, closed, on two lines.
-        for eol in ["\n", "\r\n"] {
+        // Also with bare CR line ends (Excel's "CSV (Macintosh)"), where the rows after it were lost.
+        for eol in ["\n", "\r\n", "\r"] {
             let csv = ["site_number,site_name,domains", "京ICP备12345678号-1,\"甲", "站\",a.cn", "京ICP备12345678号-2,乙,b.cn", ""].join(eol);
             let p = parse_csv(csv.as_bytes()).unwrap();
             assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"], "{:?}", p.rejected);
@@ -677,10 +947,12 @@ mod tests {
         let p = parse_csv(csv.as_bytes()).unwrap();
         assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5], "{:?}", p.rejected);
         // An unclosed quote in a CRLF file is one rejected row, and the next row is kept.
-        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n";
-        let p = parse_csv(csv.as_bytes()).unwrap();
-        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2], "{:?}", p.rejected);
-        assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+        let csv = "site_number,site_name,domains\r\n京ICP备12345678号-1,\"甲,a.cn\r\n京ICP备12345678号-2,乙,b.cn\r\n京ICP证030173号,丙,c.cn\r\n";
+        for csv in [csv.to_string(), csv.replace("\r\n", "\r")] {
+            let p = parse_csv(csv.as_bytes()).unwrap();
+            assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4], "{:?}", p.rejected);
+            assert_eq!(p.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["乙"]);
+        }
     }
 
     #[test]
@@ -727,5 +999,199 @@ mod tests {
         assert_eq!(p.rejected, vec![]);
         assert_eq!(p.filings[0].domains, vec!["a.cn", "b.cn"]);
         assert_eq!(p.filings[0].filed_ips.len(), 2);
+    }
+
+    /// Files with every case the reading knows: blank lines, a BOM, CRLF and bare CR line ends,
+    /// cells on several lines, quotes left open, repeated site numbers, bytes that are not UTF-8,
+    /// trailing commas, a last line without its line end, and headers that fail the file.
+    fn tricky_csv_files() -> Vec<Vec<u8>> {
+        let rows = [
+            "京ICP备12345678号-1,甲,a.cn",
+            "",
+            "京ICP证030173号,乙,b.cn",
+            "\"京ICP备12345678号-2\",\"丙\",c.cn;www.c.cn",
+            "京ICP备12345678号-1,甲二,a.cn",
+            "京ICP备12345678号-3,\"丁",
+            "站\",d.cn",
+            "京ICP备12345678号-4,\"戊,e.cn",
+            "京ICP备12345678号-5,己,f.cn",
+            "",
+            "京ICP备12345678号-6,庚,g.cn,",
+            "京ICP备12345678号-7,辛,h.cn,x",
+            "京ICP备12345678号-2,丙二\",c.cn",
+            "京ICP备12345678号-8,\"壬\"\"\",i.cn",
+            "京ICP备12345678号-1,,a.cn",
+            "京ICP备12345678号-9,癸,j.cn",
+        ];
+        let mut files = Vec::new();
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = format!("site_number,site_name,domains{eol}{}", rows.join(eol));
+            files.push(text.clone().into_bytes());
+            files.push(format!("\u{feff}{text}{eol}{eol}").into_bytes());
+            files.push(format!("\"site_number\",site_name,\"domains\",{eol}{}{eol}", rows[..6].join(eol)).into_bytes());
+        }
+        let mut gbk = b"site_number,site_name,domains\n\xBC\xD7,a.cn\n".to_vec();
+        gbk.extend_from_slice("京ICP备12345678号-1,甲,a.cn\n京ICP备12345678号-2,".as_bytes());
+        gbk.extend_from_slice(b"\xD2\xD2\n");
+        files.push(gbk);
+        files.extend(["", "site_number,site_name\r\n京ICP备12345678号-1,甲\r\n", "site_number,site_name,domains"].map(|t| t.as_bytes().to_vec()));
+        files
+    }
+
+    /// Reads `bytes` in batches of `limit` rows, a window of `window` bytes at a time, and puts
+    /// the batches together as storing them one after the other does.
+    fn read_in_batches(bytes: &[u8], csv: bool, window: usize, limit: usize) -> Result<Batch> {
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(bytes.to_vec())), csv, false, window)?;
+        let mut all = Batch::default();
+        while let Some(batch) = rows.next_batch(limit)? {
+            assert!(batch.rows <= limit && batch.rows > 0);
+            for f in batch.filings {
+                match all.filings.iter().position(|g| g.site_number == f.site_number) {
+                    Some(i) => all.filings[i] = f,
+                    None => all.filings.push(f),
+                }
+            }
+            all.rejected.extend(batch.rejected);
+            all.duplicates.extend(batch.duplicates);
+        }
+        Ok(all)
+    }
+
+    #[test]
+    fn rows_and_lines_are_the_same_whatever_the_window_and_the_batch() {
+        let jsonl = b"{\"site_number\":\"\xE4\xBA\xACICP\xE5\xA4\x8712345678\xE5\x8F\xB7-1\",\"site_name\":\"a\",\"domains\":[\"a.cn\"]}\r\n\
+            \n{not json}\n{\"site_number\":\"\xE4\xBA\xACICP\xE5\xA4\x8712345678\xE5\x8F\xB7-1\",\"site_name\":\"b\",\"domains\":\"a.cn\"}\n\xD2\xD2\n  \n\
+            {\"site_number\":\"\xE4\xBA\xACICP\xE5\xA4\x8712345678\xE5\x8F\xB7-2\",\"site_name\":\"c\",\"domains\":\"c.cn\"}";
+        let files = tricky_csv_files().into_iter().map(|f| (f, true)).chain([(jsonl.to_vec(), false), (jsonl[..jsonl.len() - 3].to_vec(), false)]);
+        for (file, csv) in files {
+            let whole = read_all(&file, csv, usize::MAX).map(|b| (b.filings, b.rejected, b.duplicates)).map_err(|e| e.to_string());
+            for window in 1..=40 {
+                for limit in [1, 2, 3, 1000] {
+                    let got = read_in_batches(&file, csv, window, limit).map(|b| (b.filings, b.rejected, b.duplicates)).map_err(|e| e.to_string());
+                    assert_eq!(got, whole, "window {window}, batches of {limit}, in {:?}", String::from_utf8_lossy(&file));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_gbk_file_read_a_byte_at_a_time_is_decided_and_decoded_the_same() {
+        /// Hands out one byte per read.
+        struct Trickle(std::io::Cursor<Vec<u8>>);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(1);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let text = "site_number,site_name,domains\r\n京ICP备12345678号-1,甲站,a.cn\r\n京ICP证030173号,乙站,b.cn\r\n";
+        let gbk = encoding_rs::GBK.encode(text).0.into_owned();
+        assert!(is_gb18030(Trickle(std::io::Cursor::new(gbk.clone()))).unwrap());
+        assert!(!is_gb18030(Trickle(std::io::Cursor::new(text.as_bytes().to_vec()))).unwrap());
+        let mut rows = Rows::new(Box::new(Trickle(std::io::Cursor::new(gbk))), true, true, 1).unwrap();
+        let batch = rows.next_batch(usize::MAX).unwrap().unwrap();
+        assert_eq!(batch.filings.iter().map(|f| f.site_name.as_str()).collect::<Vec<_>>(), vec!["甲站"]);
+        assert_eq!(batch.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3]);
+        assert!(batch.rejected[0].reason.contains("京ICP证030173号"), "{:?}", batch.rejected);
+    }
+
+    #[test]
+    fn the_window_stays_small_after_a_quote_left_open() {
+        use std::fmt::Write;
+        let mut text = String::from("site_number,site_name,domains\n京ICP备2023000000号-1,\"甲,a.cn\n");
+        for i in 0..20_000 {
+            let _ = writeln!(text, "京ICP备{}号-1,站{i},d{i}.example.cn", 2024000000 + i);
+        }
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.into_bytes())), true, false, 4096).unwrap();
+        let (mut good, mut bad) = (0, 0);
+        while let Some(batch) = rows.next_batch(BATCH).unwrap() {
+            (good, bad) = (good + batch.filings.len(), bad + batch.rejected.len());
+            assert!(rows.window.capacity() <= 4 * 4096, "{} bytes held", rows.window.capacity());
+        }
+        assert_eq!((good, bad), (20_000, 1));
+    }
+
+    /// Rows over several batches of two: rejected ones, a cell on two lines, a site number
+    /// repeated in later batches (lines 7 and 10 repeat line 2, line 9 repeats line 6).
+    const MANY: &str = "site_number,site_name,domains\r\n\
+        京ICP备2024000001号-1,甲,a.example.cn\r\n\
+        京ICP证030173号,坏,bad.example.cn\r\n\
+        京ICP备2024000001号-2,\"乙\r\n站\",b.example.cn\r\n\
+        京ICP备2024000001号-3,丙,c.example.cn\r\n\
+        京ICP备2024000001号-1,甲二,a.example.cn\r\n\
+        京ICP备2024000001号-4,丁,d.example.cn\r\n\
+        京ICP备2024000001号-3,丙二,c.example.cn\r\n\
+        京ICP备2024000001号-1,甲三,a.example.cn\r\n";
+
+    fn filing(site: &str, name: &str) -> Filing {
+        let p = parse_csv(format!("site_number,site_name,domains\n{site},{name},x.example.cn\n").as_bytes()).unwrap();
+        p.filings.into_iter().next().unwrap()
+    }
+
+    async fn names(store: &crate::store::Store) -> Vec<(String, String)> {
+        let all = store.filings(crate::store::FilingSelect::All).await.unwrap();
+        all.into_iter().map(|f| (f.site_number, f.site_name)).collect()
+    }
+
+    #[tokio::test]
+    async fn an_import_in_many_batches_counts_and_prunes_as_one_batch_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let (many, clean) = (dir.path().join("many.csv"), dir.path().join("clean.csv"));
+        std::fs::write(&many, MANY).unwrap();
+        let lines: Vec<&str> = MANY.split("\r\n").collect();
+        std::fs::write(&clean, [&lines[..2], &lines[5..]].concat().join("\r\n")).unwrap();
+        let now = crate::clock::now();
+        let mut outcomes = Vec::new();
+        for batch_rows in [1, 2, 3, BATCH] {
+            for store in crate::store::testing::each_backend().await {
+                // Stored before: one filing the file updates, one it does not mention.
+                store.upsert_filings(&[filing("京ICP备2024000001号-4", "旧"), filing("京ICP备2024000009号-1", "别")], now).await.unwrap();
+                let first = import(&store, &many, true, batch_rows).await.unwrap();
+                assert_eq!(first, Summary { imported: 2, updated: 1, rejected: 2, pruned: 0 }, "batches of {batch_rows}");
+                let stored = names(&store).await;
+                // Every batch's site numbers are kept, not only the last batch's.
+                let pruned = import(&store, &clean, true, batch_rows).await.unwrap();
+                assert_eq!(pruned, Summary { imported: 0, updated: 3, rejected: 0, pruned: 1 }, "batches of {batch_rows}");
+                outcomes.push((stored, names(&store).await));
+            }
+        }
+        let site = |n: u32| format!("京ICP备2024000001号-{n}");
+        let (stored, after_prune) = &outcomes[0];
+        assert_eq!(stored[..3], [(site(1), "甲三".into()), (site(3), "丙二".into()), (site(4), "丁".into())]);
+        assert_eq!(stored.len(), 4);
+        assert_eq!(after_prune[..], stored[..3]);
+        assert!(outcomes.iter().all(|o| o == &outcomes[0]), "{outcomes:?}");
+    }
+
+    #[tokio::test]
+    async fn a_store_failing_in_a_later_batch_keeps_the_earlier_ones_and_prunes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("filings.csv");
+        let rows: Vec<String> = (1..=6).map(|n| format!("京ICP备2024000001号-{n},站{n},s{n}.example.cn")).collect();
+        std::fs::write(&file, format!("site_number,site_name,domains\n{}\n", rows.join("\n"))).unwrap();
+        for store in crate::store::testing::each_backend().await {
+            store.upsert_filings(&[filing("京ICP备2024000009号-1", "别")], crate::clock::now()).await.unwrap();
+            // The database refuses the fifth row, in the third batch of two.
+            let refuse = match store.backend() {
+                crate::store::Backend::Sqlite => vec![
+                    "CREATE TRIGGER refuse BEFORE INSERT ON filings WHEN NEW.site_number = '京ICP备2024000001号-5' \
+                     BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                ],
+                crate::store::Backend::Postgres => vec![
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.site_number = '京ICP备2024000001号-5' THEN RAISE EXCEPTION 'refused'; END IF; \
+                     RETURN NEW; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse BEFORE INSERT ON filings FOR EACH ROW EXECUTE FUNCTION refuse()",
+                ],
+            };
+            for sql in refuse {
+                sqlx::query(sql).execute(store.pool()).await.unwrap();
+            }
+            let err = import(&store, &file, true, 2).await.unwrap_err();
+            assert!(format!("{err:#}").contains("refused"), "{err:#}");
+            let stored: Vec<String> = names(&store).await.into_iter().map(|(s, _)| s).collect();
+            let expect: Vec<String> = [1, 2, 3, 4].map(|n| format!("京ICP备2024000001号-{n}")).into_iter().chain(["京ICP备2024000009号-1".into()]).collect();
+            assert_eq!(stored, expect, "batches one and two stored, nothing pruned");
+        }
     }
 }

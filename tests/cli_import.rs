@@ -147,3 +147,59 @@ fn a_gbk_csv_as_excel_saves_it_is_read_as_gb18030() {
     assert!(stderr.contains("filings.csv: not UTF-8; read as GB18030"), "{stderr}");
     assert!(stderr.contains("filings.csv:3: site_number \"京ICP证030173号\""), "the bad row is named, decoded: {stderr}");
 }
+
+/// A row of [`several_batches`].
+fn row(i: u32, name: &str) -> String {
+    format!("京ICP备{}号-1,{name},d{i}.example.cn", 2024000000 + i)
+}
+
+/// More rows than two batches of `beiand import` (5,000 rows each), in CRLF: a rejected row
+/// ends the first batch (line 5001), a cell on two lines starts the second (lines 5002–5003),
+/// and the last batch repeats the site numbers of lines 2 and 3 (on lines 12004 and 12005).
+fn several_batches() -> String {
+    let mut rows = vec!["site_number,site_name,domains".to_string()];
+    rows.extend((1..5000).map(|i| row(i, "站")));
+    rows.push("京ICP证030173号,坏,bad.example.cn".into());
+    rows.push(row(5000, "\"跨\r\n行\""));
+    rows.extend((5001..=12_000).map(|i| row(i, "站")));
+    rows.extend([row(1, "新名"), row(2, "新名")]);
+    rows.join("\r\n") + "\r\n"
+}
+
+fn run_several_batches(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), db);
+    let file = dir.path().join("filings.csv");
+    std::fs::write(&file, several_batches()).unwrap();
+    let out = beiand(&cfg, &["import", "--prune", file.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("imported 11999, updated 0, rejected 2 in "), "{stdout}");
+    for line in [
+        "filings.csv:5001: site_number \"京ICP证030173号\"",
+        "filings.csv:5002: a line break inside the quoted field site_name",
+        "filings.csv:12004: repeats the site number of line 2; this later row is kept",
+        "filings.csv:12005: repeats the site number of line 3; this later row is kept",
+        "--prune not done: 2 rows were rejected",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not in: {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 5, "{stderr}");
+
+    // Clean, and without the last filing: every other one is updated, that one pruned.
+    let clean: Vec<String> = (1..12_000).filter(|&i| i != 5000).map(|i| row(i, "站")).collect();
+    std::fs::write(&file, format!("site_number,site_name,domains\n{}\n", clean.join("\n"))).unwrap();
+    let out = beiand(&cfg, &["import", "--prune", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("imported 0, updated 11998, rejected 0, pruned 1 in "), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn an_import_of_several_batches_on_sqlite() {
+    run_several_batches("sqlite://data/beiand.db");
+}
+
+#[test]
+fn an_import_of_several_batches_on_postgres() {
+    run_several_batches(&fresh_pg());
+}

@@ -6,6 +6,7 @@ use crate::clock;
 use crate::filing::{Filing, FilingStatus};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::HashSet;
@@ -172,17 +173,20 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Site numbers already stored (removed ones included).
-    pub async fn site_numbers(&self) -> Result<HashSet<String>> {
-        let rows = sqlx::query("SELECT site_number FROM filings").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
-    }
-
-    /// Inserts or updates filings by site number, in one transaction per batch.
-    pub async fn upsert_filings(&self, filings: &[Filing], now: DateTime<Utc>) -> Result<()> {
+    /// Inserts or updates filings by site number (each once), in one transaction per batch;
+    /// returns how many of them were stored already (removed ones too).
+    pub async fn upsert_filings(&self, filings: &[Filing], now: DateTime<Utc>) -> Result<usize> {
         let now = clock::stamp(now);
+        let mut stored = 0;
         for chunk in filings.chunks(BATCH) {
             let mut tx = self.pool.begin().await?;
+            // The domains go first: a write, so that SQLite takes the write lock (waiting for it)
+            // before the count reads, which it could not take after them once another wrote.
+            let list = placeholders(self.backend, 1, chunk.len());
+            let del = format!("DELETE FROM filing_domains WHERE site_number IN {list}");
+            with_site_numbers(&del, chunk).execute(&mut *tx).await?;
+            let count = format!("SELECT COUNT(*) FROM filings WHERE site_number IN {list}");
+            stored += with_site_numbers(&count, chunk).fetch_one(&mut *tx).await?.get::<i64, _>(0) as usize;
             let sql = format!(
                 "INSERT INTO filings (site_number, subject_number, site_name, subject_name, subject_nature, \
                  domains, filed_ips, psb_number, status, province, homepage, created_at, updated_at, removed_at) \
@@ -212,14 +216,6 @@ impl Store {
                     .bind(None::<String>);
             }
             q.execute(&mut *tx).await.context("storing filings")?;
-
-            let list = placeholders(self.backend, 1, chunk.len());
-            let del = format!("DELETE FROM filing_domains WHERE site_number IN {list}");
-            let mut q = sqlx::query(&del);
-            for f in chunk {
-                q = q.bind(f.site_number.clone());
-            }
-            q.execute(&mut *tx).await?;
             let pairs: Vec<(&str, &str)> = chunk
                 .iter()
                 .flat_map(|f| {
@@ -237,13 +233,21 @@ impl Store {
             }
             tx.commit().await?;
         }
-        Ok(())
+        Ok(stored)
     }
 
-    /// Marks as removed every filing whose site number is not in `keep`; returns how many.
-    pub async fn prune_filings(&self, keep: &HashSet<String>, now: DateTime<Utc>) -> Result<usize> {
-        let stored = self.site_numbers().await?;
-        let gone: Vec<&String> = stored.iter().filter(|s| !keep.contains(*s)).collect();
+    /// Marks as removed every filing whose site number is not one to `keep`; returns how many.
+    /// The stored site numbers are read as a stream: only those to remove are held.
+    pub async fn prune_filings(&self, keep: impl Fn(&str) -> bool, now: DateTime<Utc>) -> Result<usize> {
+        let mut gone = Vec::new();
+        let mut stored = sqlx::query("SELECT site_number FROM filings WHERE removed_at IS NULL").fetch(&self.pool);
+        while let Some(row) = stored.try_next().await? {
+            let s: String = row.get(0);
+            if !keep(&s) {
+                gone.push(s);
+            }
+        }
+        drop(stored);
         let now = clock::stamp(now);
         let mut n = 0;
         let mut tx = self.pool.begin().await?;
@@ -395,6 +399,11 @@ impl Store {
     }
 }
 
+/// `sql` with the site numbers of `filings` bound to its parameters, in order.
+fn with_site_numbers<'q>(sql: &'q str, filings: &[Filing]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    filings.iter().fold(sqlx::query(sql), |q, f| q.bind(f.site_number.clone()))
+}
+
 /// Inserts per-domain results of one run on a connection (or inside a transaction).
 async fn insert_results(conn: &mut sqlx::AnyConnection, backend: Backend, run_id: i64, results: &[ResultRow]) -> Result<()> {
     for chunk in results.chunks(BATCH) {
@@ -510,7 +519,7 @@ mod tests {
             assert_eq!(store.filings_by_domain("B2.example.cn").await.unwrap(), vec![b.clone()]);
 
             let keep: HashSet<String> = [a.site_number.clone()].into();
-            assert_eq!(store.prune_filings(&keep, now).await.unwrap(), 1);
+            assert_eq!(store.prune_filings(|s| keep.contains(s), now).await.unwrap(), 1);
             assert_eq!(store.filings(FilingSelect::All).await.unwrap(), vec![a.clone()]);
         }
     }
