@@ -15,7 +15,7 @@ use crate::filing::Filing;
 use crate::scan::{ProbeSet, Target, DEGRADED_SHARE};
 use crate::store::queue::Claimed;
 use crate::store::ResultRow;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use futures::FutureExt;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,9 @@ use tracing::{error, info, info_span, warn, Instrument};
 
 /// At most this many targets per claim.
 const CLAIM_MAX: usize = 256;
+/// How long the last results and the hand-back may take once the checks in flight are done or
+/// cut short (part of the `drain_seconds` + 15 s that the stop asks systemd for).
+const STORE_AT_STOP: Duration = Duration::from_secs(4);
 /// A completion batch is written when it has this many checks, or [`FLUSH_EVERY`] after its first.
 const FLUSH_AT: usize = 256;
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
@@ -196,12 +199,26 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
         while checks.join_next().await.is_some() {}
     }
     drop(done_tx);
-    completer.await??;
-    renewer.abort();
-    let released = shared.store.release_leases(&shared.instance).await?;
-    if released > 0 {
-        info!("handed back {released} unfinished domains to the queue");
+    // Storing the last results and handing back the rest get STORE_AT_STOP: with the database
+    // gone they would wait out its retries and pool timeouts past the time systemd gives the stop.
+    // Nothing is lost when they do not make it: the leases run out and the domains are checked
+    // again, by this instance at its next start or by another one.
+    let writer = completer.abort_handle();
+    let last_writes = async {
+        completer.await.context("result writer")??;
+        shared.store.release_leases(&shared.instance).await
+    };
+    match tokio::time::timeout(STORE_AT_STOP, last_writes).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(released)) => info!("handed back {released} unfinished domains to the queue"),
+        Ok(Err(e)) => warn!("stopping: cannot hand back the unfinished domains, their leases will run out: {e:#}"),
+        Err(_) => warn!(
+            "stopping: the database did not take the last results and the hand-back within {} s; their leases will run out",
+            STORE_AT_STOP.as_secs()
+        ),
     }
+    writer.abort();
+    renewer.abort();
     Ok(())
 }
 
@@ -596,27 +613,71 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_check_handed_back_at_shutdown_does_not_count_as_an_attempt() {
-        // A nameserver that never answers: the check waits for it until the workers stop, and
-        // with no drain time it is cut short and handed back.
+    /// Workers over the database at `url` with no drain time and one check in flight that waits
+    /// on a nameserver that never answers: the check is cut short at the stop. The stop's sender,
+    /// the workers and the run, with the temporary folder and the socket to keep.
+    struct InFlight {
+        _dir: tempfile::TempDir,
+        _silent: std::net::UdpSocket,
+        shared: Arc<Shared>,
+        run: i64,
+        stop: watch::Sender<bool>,
+        workers: tokio::task::JoinHandle<Result<()>>,
+    }
+
+    async fn one_check_in_flight(url: &str) -> InFlight {
         let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let dns = format!("nameservers = [\"{}\"]\ntimeout_ms = 60000\nattempts = 1", silent.local_addr().unwrap());
-        for url in database_urls().await {
-            let dir = tempfile::tempdir().unwrap();
-            let shared = shared(dir.path(), &url, &dns, 9, "drain_seconds = 0").await;
-            let store = &shared.store;
-            let run = queue(store, &[SHOP]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(dir.path(), url, &dns, 9, "drain_seconds = 0").await;
+        let run = queue(&shared.store, &[SHOP]).await;
+        let (stop, stopped) = watch::channel(false);
+        let workers = tokio::spawn(super::run(shared.clone(), stopped));
+        wait_until("the check to start", || async { queue_rows(&shared.store, run).await[0].1 == "leased" }).await;
+        InFlight { _dir: dir, _silent: silent, shared, run, stop, workers }
+    }
 
-            let (stop, stopped) = watch::channel(false);
-            let workers = tokio::spawn(super::run(shared.clone(), stopped));
-            wait_until("the check to start", || async { queue_rows(store, run).await[0].1 == "leased" }).await;
+    #[tokio::test]
+    async fn a_check_handed_back_at_shutdown_does_not_count_as_an_attempt() {
+        for url in database_urls().await {
+            let InFlight { _dir, _silent, shared, run, stop, workers } = one_check_in_flight(&url).await;
+            let store = &shared.store;
             stop.send(true).unwrap();
             tokio::time::timeout(Duration::from_secs(10), workers).await.expect("stopped without waiting for the check").unwrap().unwrap();
 
             let rows = queue_rows(store, run).await;
             assert_eq!((rows[0].1.as_str(), rows[0].2), ("pending", 0), "{url}: handed back with its attempt: {rows:?}");
             store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_that_hangs_or_is_gone_at_shutdown_does_not_hold_up_the_stop() {
+        for url in database_urls().await {
+            let InFlight { _dir, _silent, shared, run, stop, workers } = one_check_in_flight(&url).await;
+            let store = &shared.store;
+            // PostgreSQL: another session holds the queue table, so the hand-back waits for ever.
+            // SQLite: the database is gone (its pool closed), so the hand-back fails.
+            let mut locker = None;
+            if url.starts_with("postgres") {
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                sqlx::raw_sql("BEGIN; LOCK TABLE run_targets IN ACCESS EXCLUSIVE MODE").execute(&mut conn).await.unwrap();
+                locker = Some(conn);
+            } else {
+                store.close().await;
+            }
+            let started = std::time::Instant::now();
+            stop.send(true).unwrap();
+            let stopped = tokio::time::timeout(STORE_AT_STOP + Duration::from_secs(5), workers).await;
+            let stopped = stopped.unwrap_or_else(|_| panic!("{url}: the stop waited for the database"));
+            stopped.unwrap().unwrap_or_else(|e| panic!("{url}: the stop failed: {e:#}"));
+            assert!(started.elapsed() < STORE_AT_STOP + Duration::from_secs(2), "{url}: {:?}", started.elapsed());
+            if let Some(mut conn) = locker {
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+                // Not handed back: its lease runs out instead.
+                assert_eq!(queue_rows(store, run).await[0].1, "leased", "{url}");
+                store.close().await;
+            }
         }
     }
 }
