@@ -170,6 +170,9 @@ pub async fn run(config_path: &Path) -> Result<()> {
     result
 }
 
+/// How long the database may take to say what [`status_line`] reports.
+const STATUS_AT_MOST: Duration = Duration::from_secs(2);
+
 /// How long closing the database connections may take at the end of a stop.
 const CLOSE_AT_MOST: Duration = Duration::from_secs(1);
 
@@ -394,18 +397,23 @@ async fn upkeep(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 
 /// The one-line status for systemd: runs in progress, or idle; and a refused reload.
 async fn status_line(shared: &Shared) -> String {
-    let mut line = match shared.store.queued_runs().await {
-        Err(e) => format!("database unavailable: {e}"),
-        Ok(runs) if runs.is_empty() => "idle".to_string(),
-        Ok(runs) => {
-            let mut parts = Vec::new();
-            for r in runs.iter().take(3) {
-                let (done, total) = shared.store.run_progress(r.id).await.unwrap_or_default();
-                parts.push(format!("run {} {}: {done}/{total}", r.id, r.profile));
+    let runs = async {
+        match shared.store.queued_runs().await {
+            Err(e) => format!("database unavailable: {e}"),
+            Ok(runs) if runs.is_empty() => "idle".to_string(),
+            Ok(runs) => {
+                let mut parts = Vec::new();
+                for r in runs.iter().take(3) {
+                    let (done, total) = shared.store.run_progress(r.id).await.unwrap_or_default();
+                    parts.push(format!("run {} {}: {done}/{total}", r.id, r.profile));
+                }
+                parts.join("; ")
             }
-            parts.join("; ")
         }
     };
+    // Bounded: the main loop waits for it at start and on SIGHUP, and must not stop answering
+    // signals while the database hangs.
+    let mut line = tokio::time::timeout(STATUS_AT_MOST, runs).await.unwrap_or_else(|_| "database slow to answer".into());
     if let Some(e) = shared.reload_error.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
         line.push_str("; ");
         line.push_str(e);
@@ -479,6 +487,24 @@ mod tests {
         store.close().await;
         let schedule = config.schedule[0].clone();
         (Shared::new(store, Live::build(config).unwrap()), schedule)
+    }
+
+    #[tokio::test]
+    async fn the_status_line_does_not_wait_for_a_database_that_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::store::testing::fresh_pg_database().await;
+        std::fs::write(dir.path().join("inventory.csv"), "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n").unwrap();
+        let text = format!("[database]\nurl = \"{url}\"\n[provider]\nname = \"示例云\"\ninventory = \"inventory.csv\"\n[dns]\nnameservers = [\"127.0.0.1:9\"]\n");
+        std::fs::write(dir.path().join("beiand.toml"), text).unwrap();
+        let config = Config::load(&dir.path().join("beiand.toml")).unwrap();
+        let shared = Shared::new(Store::open(&url, 2).await.unwrap(), Live::build(config).unwrap());
+        assert_eq!(status_line(&shared).await, "idle");
+        let mut locker = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+        sqlx::raw_sql("BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE").execute(&mut locker).await.unwrap();
+        let line = tokio::time::timeout(STATUS_AT_MOST + Duration::from_secs(3), status_line(&shared)).await;
+        assert_eq!(line.expect("the status line waited for the database"), "database slow to answer");
+        sqlx::raw_sql("ROLLBACK").execute(&mut locker).await.unwrap();
+        shared.store.close().await;
     }
 
     #[tokio::test]
