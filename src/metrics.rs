@@ -2,13 +2,21 @@
 //! code, probe latencies, run durations) go through the `metrics` facade; the figures every
 //! instance shares — tickets by state, the last finished run per profile — are read from the
 //! database at scrape time, so any instance's `/metrics` tells the truth about all of them.
+//! Those are written out apart from the recorder, and only when the database answered within
+//! [`DATABASE_AT_MOST`] (`beiand_database_up` says whether it did): while it is down, a scrape
+//! still gets this process's own figures, and never a stale ticket count.
 //! Without [`install`] (one-shot commands) recording is a no-op.
 
 use crate::scan::DomainCheck;
 use crate::store::Store;
 use anyhow::Result;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::fmt::Write;
 use std::sync::OnceLock;
+use std::time::Duration;
+
+/// How long a scrape waits for the database's figures.
+pub const DATABASE_AT_MOST: Duration = Duration::from_secs(2);
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -38,8 +46,6 @@ fn describe() {
     describe_counter!("beiand_runs_total", "Runs this instance finished, by profile and state.");
     describe_histogram!("beiand_run_duration_seconds", Unit::Seconds, "Wall time of finished runs, by profile.");
     describe_counter!("beiand_runs_skipped_total", "Cron firings skipped because the profile's previous run was still going.");
-    describe_gauge!("beiand_tickets", "Rectification tickets, by state (all instances).");
-    describe_gauge!("beiand_last_run_timestamp_seconds", "When the latest run of a profile finished, by profile and state (all instances).");
     describe_gauge!("beiand_checks_in_flight", "Checks this instance is running now.");
     describe_counter!("beiand_config_reloads_total", "Configuration reloads, by result (ok, error).");
 }
@@ -68,18 +74,58 @@ pub fn record_run(profile: &str, state: &str, seconds: f64) {
 
 /// The exposition text: this process's metrics plus the shared figures read from `store`.
 pub async fn render(store: &Store) -> Result<String> {
-    let handle = install()?;
+    let mut text = install()?.render();
+    let shared = tokio::time::timeout(DATABASE_AT_MOST, shared_figures(store)).await;
+    let up = match shared {
+        Ok(Ok(figures)) => {
+            text.push_str(&figures);
+            1
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = format!("{e:#}"), "metrics: the database's figures are left out");
+            0
+        }
+        Err(_) => {
+            tracing::warn!("metrics: the database did not answer within {} s; its figures are left out", DATABASE_AT_MOST.as_secs());
+            0
+        }
+    };
+    let _ = write!(
+        text,
+        "# HELP beiand_database_up Whether the database answered this scrape (the ticket and run figures are left out when not).\n\
+         # TYPE beiand_database_up gauge\nbeiand_database_up {up}\n"
+    );
+    Ok(text)
+}
+
+/// The figures every instance shares, read from the database, as exposition text.
+async fn shared_figures(store: &Store) -> Result<String> {
     let mut by_state: std::collections::BTreeMap<String, i64> =
         crate::ticket::State::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
     for (state, n) in store.ticket_counts().await? {
         by_state.insert(state, n);
     }
+    let mut text = String::from("# HELP beiand_tickets Rectification tickets, by state (all instances).\n# TYPE beiand_tickets gauge\n");
     for (state, n) in by_state {
-        metrics::gauge!("beiand_tickets", "state" => state).set(n as f64);
+        let _ = writeln!(text, "beiand_tickets{{state=\"{}\"}} {n}", label(&state));
     }
+    text.push_str(
+        "# HELP beiand_last_run_timestamp_seconds When the latest run of a profile finished, by profile and state (all instances).\n\
+         # TYPE beiand_last_run_timestamp_seconds gauge\n",
+    );
     for (profile, state, at) in store.last_runs_by_profile().await? {
-        metrics::gauge!("beiand_last_run_timestamp_seconds", "profile" => profile, "state" => state)
-            .set(at.timestamp_millis() as f64 / 1000.0);
+        let _ = writeln!(
+            text,
+            "beiand_last_run_timestamp_seconds{{profile=\"{}\",state=\"{}\"}} {}",
+            label(&profile),
+            label(&state),
+            at.timestamp_millis() as f64 / 1000.0
+        );
     }
-    Ok(handle.render())
+    Ok(text)
+}
+
+/// A label value escaped as the exposition format wants it.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }

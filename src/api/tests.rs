@@ -192,7 +192,7 @@ async fn healthz_needs_no_token_and_reports_the_database() {
 async fn failures_on_our_side_answer_json_without_the_internals() {
     let f = fixture(Db::Sqlite, true).await;
     f.shared.store.close().await;
-    for path in ["/api/runs", "/api/tickets", "/api/filings", "/api/runs/1", "/metrics"] {
+    for path in ["/api/runs", "/api/tickets", "/api/filings", "/api/runs/1"] {
         let a = f.get(path).await;
         assert_eq!(a.status, 503, "{path}: the database is away: {}", a.text);
         let error = a.error();
@@ -251,6 +251,22 @@ async fn metrics_are_prometheus_text() {
     assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
     assert!(a.text.contains("# TYPE beiand_tickets gauge"), "{}", a.text);
     assert!(a.text.contains("beiand_tickets{state=\"open\"} 3"), "{}", a.text);
+    assert!(a.text.contains("\nbeiand_database_up 1\n"), "{}", a.text);
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_while_the_database_is_down_keep_this_processs_figures_and_drop_the_shared_ones() {
+    let f = fixture(Db::Sqlite, true).await;
+    // The first scrape installs the recorder (as the daemon does at start).
+    assert!(f.get("/metrics").await.text.contains("beiand_tickets{state=\"open\"} 3"));
+    metrics::counter!("beiand_config_reloads_total", "result" => "ok").increment(1);
+    f.shared.store.close().await;
+    let a = f.get("/metrics").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(a.text.contains("beiand_config_reloads_total{result=\"ok\"}"), "this process's own figures: {}", a.text);
+    assert!(a.text.contains("\nbeiand_database_up 0\n"), "{}", a.text);
+    assert!(!a.text.contains("beiand_tickets"), "no ticket count the database did not give: {}", a.text);
     f.stop().await;
 }
 
