@@ -150,10 +150,14 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // The claimed ids are chosen once, in a materialised CTE: as a plain `IN (SELECT … LIMIT n
+        // FOR UPDATE SKIP LOCKED)`, PostgreSQL may run the subquery again inside a nested loop,
+        // each run skipping the rows the last one locked, and claim more than `limit`.
         let sql = format!(
-            "UPDATE run_targets SET state = 'leased', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM run_targets WHERE not_before <= $3 \
+            "WITH claim AS MATERIALIZED (SELECT id FROM run_targets WHERE not_before <= $3 \
              AND (state = 'pending' OR (state = 'leased' AND lease_until < $3)) ORDER BY not_before, id LIMIT $4{lock}) \
+             UPDATE run_targets SET state = 'leased', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM claim) \
              RETURNING id, run_id, site_number, domain, attempts"
         );
         let now_s = clock::stamp(now);
