@@ -6,7 +6,7 @@
 //!   the admin API answers 401 without the token and serves Prometheus text with it;
 //! - on SQLite: SIGTERM in the middle of a run hands the unfinished domains back and exits 0;
 //!   `kill -9` in the middle of a run, then a restart, finishes that run with exactly one result
-//!   per domain and no duplicated ticket;
+//!   per domain and no duplicated ticket; a second stop signal cuts the drain short;
 //! - on PostgreSQL: two instances share one run, each domain checked once, and the work of an
 //!   instance killed mid-run is finished by the other.
 
@@ -319,6 +319,33 @@ fn daemon_schedules_reloads_serves_and_stops_cleanly() {
     );
     let tickets: serde_json::Value = serde_json::from_str(&cli(&s.config, &["tickets", "list", "--json"])).unwrap();
     assert_eq!(tickets.as_array().unwrap().len(), 1, "still one ticket: {tickets}");
+}
+
+#[test]
+fn a_second_stop_signal_cuts_the_drain_short() {
+    let n = 4;
+    let w = world(n, &["127.10.0.1"]);
+    let s = setup(&w, "hurry", "sqlite://hurry.db", "concurrency = 8\ndrain_seconds = 60", NIGHTLY);
+    // A nameserver that never answers, asked with a minute's patience: every check stays in flight.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let text = std::fs::read_to_string(&s.config)
+        .unwrap()
+        .replace(&format!("127.0.0.1:{}", w.dns_port), &silent.local_addr().unwrap().to_string())
+        .replace("timeout_ms = 500", "timeout_ms = 60000");
+    std::fs::write(&s.config, text).unwrap();
+    std::fs::write(w.path().join("filings.csv"), filings_csv(n)).unwrap();
+    cli(&s.config, &["import", w.path().join("filings.csv").to_str().unwrap()]);
+    let db = &s.db;
+    let mut d = Daemon::start(&s.config, w.path().join("hurry.log"), Some(BEFORE_TWO), None);
+    wait_for("the checks to start", Duration::from_secs(20), || {
+        (count(db, "SELECT COUNT(*) FROM run_targets WHERE state = 'leased'") > 0).then_some(())
+    });
+    d.signal("TERM");
+    wait_for("the drain to begin", Duration::from_secs(10), || d.log().contains("stopping: waiting up to 60 s").then_some(()));
+    d.signal("INT");
+    assert_eq!(d.wait_exit(Duration::from_secs(15)), Some(0), "log:\n{}", d.log());
+    assert!(d.log().contains("a second stop signal"), "{}", d.log());
+    assert_eq!(count(db, "SELECT COUNT(*) FROM run_targets WHERE state = 'leased'"), 0, "handed back");
 }
 
 /// The clock starts two seconds before a nightly profile fires (`BEIAND_NOW`, advancing).

@@ -143,6 +143,16 @@ pub async fn run(config_path: &Path) -> Result<()> {
     let deadline = tokio::time::Instant::now() + drain;
     notify::stopping("stopping: finishing checks in flight", drain + Duration::from_secs(15));
     let _ = stop_tx.send(true);
+    // A second SIGTERM or SIGINT (an operator who will not wait) cuts the drain short: the checks
+    // in flight are stopped and handed back at once, and the rest of the stop goes on as usual.
+    let hurry = tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        warn!("a second stop signal: cutting the drain short, the checks in flight go back to the queue");
+        let _ = stop_tx.send(true);
+    });
     scheduler.abort();
     upkeep.abort();
     let result = if workers_ended { Ok(()) } else { workers.await.context("worker task").and_then(|r| r) };
@@ -160,6 +170,7 @@ pub async fn run(config_path: &Path) -> Result<()> {
         _ => {}
     }
     watchdog.abort();
+    hurry.abort();
     if let Some(why) = failed {
         let _ = tokio::time::timeout(CLOSE_AT_MOST, shared.store.release_leases(&shared.instance)).await;
         close_store(&shared).await;

@@ -6,8 +6,8 @@
 //! target either done with its result or not done at all), and a renewer that keeps alive the
 //! leases of the claims this instance really has in hand. A claim it loses track of — a batch
 //! the database refused, a check that panicked — is not renewed, expires, and is claimed again.
-//! On shutdown the claim loop stops, checks in flight get `scan.drain_seconds` to finish,
-//! whatever is left is aborted and its leases handed back.
+//! On shutdown the claim loop stops, checks in flight get `scan.drain_seconds` to finish (a second
+//! stop cuts that short), whatever is left is aborted and its leases handed back.
 
 use super::Shared;
 use crate::clock;
@@ -192,9 +192,15 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
     if in_flight > 0 {
         info!("stopping: waiting up to {} s for {in_flight} checks in flight", drain.as_secs());
     }
-    let drained = tokio::time::timeout(drain, async { while checks.join_next().await.is_some() {} }).await.is_ok();
+    // The stop that ended the loop is seen; another one (a second signal) ends the drain early.
+    shutdown.borrow_and_update();
+    let drained = tokio::select! {
+        r = tokio::time::timeout(drain, async { while checks.join_next().await.is_some() {} }) => r.is_ok(),
+        // (A sender gone is no second stop: the drain runs its time.)
+        _ = async { if shutdown.changed().await.is_err() { std::future::pending::<()>().await } } => checks.is_empty(),
+    };
     if !drained {
-        warn!("stopping: {} checks did not finish in {} s; their domains go back to the queue", checks.len(), drain.as_secs());
+        warn!("stopping: {} checks did not finish (drain {} s); their domains go back to the queue", checks.len(), drain.as_secs());
         checks.abort_all();
         while checks.join_next().await.is_some() {}
     }
