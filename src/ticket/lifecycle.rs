@@ -185,10 +185,13 @@ pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: Naiv
     // resolver down, our network broken, the site not checked since — nothing shows the customer
     // did not fix it in time, and a sighting from before an earlier step says nothing of a later one.
     let seen = shanghai_date(cur.last_seen_at);
+    if today <= base || seen <= base {
+        return changes;
+    }
+    let late = cal.working_days_between(base, today);
+    let late_when_seen = cal.working_days_between(base, seen);
     while let Some(step) = usize::try_from(cur.escalation_level).ok().and_then(|l| steps.get(l)) {
-        let late = cal.working_days_between(base, today);
-        let late_when_seen = cal.working_days_between(base, seen);
-        if today <= base || seen <= base || late < step.after_days || late_when_seen < step.after_days {
+        if late < step.after_days || late_when_seen < step.after_days {
             break;
         }
         let mut c = transition(
