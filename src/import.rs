@@ -10,6 +10,7 @@
 use crate::filing::{Filing, FilingStatus};
 use crate::number;
 use anyhow::{bail, Context, Result};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::net::IpAddr;
@@ -77,8 +78,6 @@ fn list_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<O
         Some(V::List(v)) => Some(v.join(";")),
     })
 }
-
-use serde::Deserialize;
 
 const COLUMNS: [&str; 11] = [
     "site_number", "site_name", "domains", "subject_number", "subject_name", "subject_nature", "filed_ips",

@@ -486,32 +486,35 @@ mod tests {
         assert_eq!(tried.len(), 15, "after 2, 4, 8, 16 and 32 s, a try a minute: {tried:?}");
     }
 
-    /// The daemon's shared state over a database that fails every query, with one schedule.
-    async fn shared_on_a_failing_database(dir: &Path) -> (Shared, crate::config::Schedule) {
+    /// The daemon's shared state over the database at `url`, with one schedule.
+    async fn shared_over(dir: &Path, url: &str) -> (Shared, crate::config::Schedule) {
         std::fs::write(dir.join("inventory.csv"), "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n").unwrap();
-        let text = "[database]\nurl = \"sqlite::memory:\"\n[provider]\nname = \"示例云\"\ninventory = \"inventory.csv\"\n\
-                    [dns]\nnameservers = [\"127.0.0.1:9\"]\n\
-                    [[schedule]]\nname = \"nightly\"\ncron = \"0 0 2 * * *\"\nselect = \"active\"\n";
+        let text = format!(
+            "[database]\nurl = \"{url}\"\n[provider]\nname = \"示例云\"\ninventory = \"inventory.csv\"\n\
+             [dns]\nnameservers = [\"127.0.0.1:9\"]\n\
+             [[schedule]]\nname = \"nightly\"\ncron = \"0 0 2 * * *\"\nselect = \"active\"\n"
+        );
         std::fs::write(dir.join("beiand.toml"), text).unwrap();
         let config = Config::load(&dir.join("beiand.toml")).unwrap();
-        let store = Store::open(&config.database.url, 1).await.unwrap();
-        store.close().await;
+        let store = Store::open(&config.database.url, 2).await.unwrap();
         let schedule = config.schedule[0].clone();
         (Shared::new(store, Live::build(config).unwrap()), schedule)
+    }
+
+    /// The daemon's shared state over a database that fails every query, with one schedule.
+    async fn shared_on_a_failing_database(dir: &Path) -> (Shared, crate::config::Schedule) {
+        let (shared, schedule) = shared_over(dir, "sqlite::memory:").await;
+        shared.store.close().await;
+        (shared, schedule)
     }
 
     #[tokio::test]
     async fn the_status_line_does_not_wait_for_a_database_that_hangs() {
         let dir = tempfile::tempdir().unwrap();
         let url = crate::store::testing::fresh_pg_database().await;
-        std::fs::write(dir.path().join("inventory.csv"), "cidr,region,in_region,label\n47.92.0.0/14,cn-beijing,true,华北2\n").unwrap();
-        let text = format!("[database]\nurl = \"{url}\"\n[provider]\nname = \"示例云\"\ninventory = \"inventory.csv\"\n[dns]\nnameservers = [\"127.0.0.1:9\"]\n");
-        std::fs::write(dir.path().join("beiand.toml"), text).unwrap();
-        let config = Config::load(&dir.path().join("beiand.toml")).unwrap();
-        let shared = Shared::new(Store::open(&url, 2).await.unwrap(), Live::build(config).unwrap());
+        let (shared, _) = shared_over(dir.path(), &url).await;
         assert_eq!(status_line(&shared).await, "idle");
-        let mut locker = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
-        sqlx::raw_sql("BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE").execute(&mut locker).await.unwrap();
+        let mut locker = crate::store::testing::lock_table(&url, "runs").await;
         let line = tokio::time::timeout(STATUS_AT_MOST + Duration::from_secs(3), status_line(&shared)).await;
         assert_eq!(line.expect("the status line waited for the database"), "database slow to answer");
         sqlx::raw_sql("ROLLBACK").execute(&mut locker).await.unwrap();

@@ -666,9 +666,7 @@ mod tests {
             // SQLite: the database is gone (its pool closed), so the hand-back fails.
             let mut locker = None;
             if url.starts_with("postgres") {
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
-                sqlx::raw_sql("BEGIN; LOCK TABLE run_targets IN ACCESS EXCLUSIVE MODE").execute(&mut conn).await.unwrap();
-                locker = Some(conn);
+                locker = Some(crate::store::testing::lock_table(&url, "run_targets").await);
             } else {
                 store.close().await;
             }

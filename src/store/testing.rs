@@ -34,3 +34,12 @@ pub async fn each_backend() -> Vec<Store> {
     let pg = Store::open(&fresh_pg_database().await, 4).await.expect("postgres store");
     vec![sqlite, pg]
 }
+
+/// A session on the PostgreSQL database at `url` that holds `table` locked (in a transaction left
+/// open) until it is dropped or rolled back: every other query on the table waits, as on a
+/// database that hangs.
+pub async fn lock_table(url: &str, table: &str) -> sqlx::AnyConnection {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.expect("a second session");
+    sqlx::raw_sql(&format!("BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")).execute(&mut conn).await.expect("lock the table");
+    conn
+}
