@@ -247,8 +247,7 @@ fn read_text(path: &Path) -> Result<String> {
                 tracing::info!(file = %path.display(), "not UTF-8; read as GB18030 (GBK)");
                 return Ok(text);
             }
-            let at = e.utf8_error().valid_up_to();
-            let line = 1 + memchr::memchr_iter(b'\n', &e.as_bytes()[..at]).count();
+            let line = crate::import::LineCounter::new(e.as_bytes()).line_at(e.utf8_error().valid_up_to());
             bail!("line {line} is not UTF-8: save the file as UTF-8")
         }
     }
