@@ -449,6 +449,9 @@ fn p18_link_by_onclick_only() {
         findings: &["page.number_unlinked"],
     });
     assert_eq!(r.icp_numbers[0].href.as_deref(), Some("javascript:;"));
+    // What its script opens is evidence, and the notice says what to change.
+    assert_eq!(r.icp_numbers[0].script_url.as_deref(), Some("https://beian.miit.gov.cn/"));
+    assert!(r.findings[0].detail.contains("only from a script"), "{}", r.findings[0].detail);
 }
 
 #[test]
@@ -1260,6 +1263,10 @@ fn p73_javascript_url_that_opens_the_miit_system() {
     });
     assert_eq!(r.icp_numbers[0].href.as_deref(), Some("javascript:window.open('https://beian.miit.gov.cn/')"));
     assert_eq!(r.icp_numbers[0].href_host, None);
+    assert_eq!(r.icp_numbers[0].script_url.as_deref(), Some("https://beian.miit.gov.cn/"));
+    assert!(r.findings[0].detail.contains("opens https://beian.miit.gov.cn/ only from a script"), "{}", r.findings[0].detail);
+    // The public-security link, the same: javascript:void(0) with the portal in its onclick.
+    assert_eq!(r.psb_numbers[0].script_url.as_deref(), Some("http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=61010302000789"));
 }
 
 #[test]

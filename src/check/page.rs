@@ -6,7 +6,10 @@
 //! The visible text is collected in one iterative pass over the parsed document (no recursion, so
 //! hostile nesting cannot exhaust the stack), folded character by character (see
 //! [`number::fold_char`]) and mapped back to the `<a href>` and footer region each run of text sits
-//! in. Block elements end a run with a line break, so numbers are not glued across paragraphs.
+//! in. Block elements end a run with a line break, so numbers are not glued across paragraphs. Only
+//! an href counts as a link's target; for one that leads nowhere by itself (`javascript:;`, `#`)
+//! the URL its script opens (`onclick="window.open('https://beian.miit.gov.cn/')"`) is recorded as
+//! evidence, so that the notice can say what to change.
 //!
 //! Footer heuristic: text is in the footer when it sits inside `<footer>`, or inside an element
 //! whose id or class contains `footer`, `foot`, `bottom`, `copyright` or `beian`, and not inside
@@ -48,6 +51,12 @@ pub struct IcpMention {
     pub linked: bool,
     pub href: Option<String>,
     pub href_host: Option<String>,
+    /// When the link's href leads nowhere by itself (`javascript:…`, `#`): the URL its script
+    /// opens on a click (a `javascript:` href's, else its `onclick`'s), as in footers written
+    /// `<a href="javascript:;" onclick="window.open('https://beian.miit.gov.cn/')">`. Evidence for
+    /// the notice only: such a link has no href host, and does not count as linked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_url: Option<String>,
     /// Linked to a retired MIIT host, which does not count.
     pub retired_link: bool,
     pub in_footer: bool,
@@ -66,6 +75,9 @@ pub struct PsbMention {
     /// Inside an `<a>` to beian.mps.gov.cn or www.beian.gov.cn.
     pub linked: bool,
     pub href: Option<String>,
+    /// As [`IcpMention::script_url`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_url: Option<String>,
     pub in_footer: bool,
     pub source: &'static str,
 }
@@ -233,10 +245,12 @@ fn find_end_tag_ci(html: &str, from: usize, name: &[u8]) -> Option<usize> {
     None
 }
 
-/// A link on the page (its href borrowed from the page, or decoded when it held references).
+/// A link on the page: an `<a>` with an href, and its onclick (borrowed from the page, or decoded
+/// when they held references).
 #[derive(Debug, PartialEq)]
 struct Link<'a> {
     href: Cow<'a, str>,
+    onclick: Option<Cow<'a, str>>,
 }
 
 impl Link<'_> {
@@ -244,6 +258,35 @@ impl Link<'_> {
     fn host(&self) -> Option<String> {
         host_of(&self.href)
     }
+
+    /// The URL a click runs a script to open, when the href leads nowhere by itself: the script
+    /// of a `javascript:` href (percent-decoded, as browsers run it), else the onclick of a
+    /// `javascript:`, empty or `#…` href.
+    fn script_url(&self) -> Option<String> {
+        let href = self.href.trim_matches(|c: char| c <= ' ');
+        let javascript = href.get(..11).filter(|scheme| scheme.eq_ignore_ascii_case("javascript:")).map(|_| &href[11..]);
+        if javascript.is_none() && !(href.is_empty() || href.starts_with('#')) {
+            return None;
+        }
+        javascript
+            .and_then(|script| script_opens(&percent_encoding::percent_decode_str(script).decode_utf8_lossy()))
+            .or_else(|| self.onclick.as_deref().and_then(script_opens))
+    }
+}
+
+/// Where a link's script sends the browser: the first string literal passed to `open(…)`,
+/// `location.assign(…)` or `location.replace(…)`, or assigned to `location` or an `href`
+/// (`window.open('https://beian.miit.gov.cn/')`, `location.href="…"`). Other scripts lead nowhere
+/// we can tell without running them.
+fn script_opens(script: &str) -> Option<String> {
+    static NAVIGATES: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(
+            r#"(?:\bopen|\blocation\s*\.\s*(?:assign|replace))\s*\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)|\b(?:location|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)"#,
+        )
+        .expect("script navigation regex")
+    });
+    let caps = NAVIGATES.captures(script)?;
+    caps.iter().skip(1).flatten().next().map(|m| m.as_str().trim().to_string())
 }
 
 /// A run of visible text: from `start` (byte offset in the folded text) to the next run.
@@ -366,7 +409,7 @@ fn collect(doc: &Html) -> Text<'_> {
                     let is_sectioned = SECTIONED.contains(&name);
                     let link = name == "a" && el.attr("href").is_some();
                     if link {
-                        t.links.push(Link { href: Cow::Borrowed(el.attr("href").unwrap_or("")) });
+                        t.links.push(Link { href: Cow::Borrowed(el.attr("href").unwrap_or("")), onclick: el.attr("onclick").map(Cow::Borrowed) });
                         links.push(t.links.len() - 1);
                     }
                     for attr in ["alt", "title"] {
@@ -479,6 +522,7 @@ fn icp_mention(n: &IcpNumber, link: Option<(&Link<'_>, Option<String>)>, linked:
         site_suffix: n.suffix,
         linked,
         href: link.map(|l| l.href.to_string()),
+        script_url: link.and_then(Link::script_url),
         retired_link: host.as_deref().is_some_and(|h| RETIRED_HOSTS.contains(&h)),
         href_host: host,
         in_footer,
@@ -542,7 +586,8 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
             text: p.to_string(),
             code: p.code.clone(),
             linked,
-            href: link.map(|(l, _)| l.href.to_string()),
+            href: link.as_ref().map(|(l, _)| l.href.to_string()),
+            script_url: link.and_then(|(l, _)| l.script_url()),
             in_footer: text.in_footer(&range),
             source: "text",
         });
@@ -551,7 +596,7 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
     for (source, hidden) in not_shown {
         for (_, p) in number::find_psb_in_folded(hidden) {
             if seen.insert(p.code.clone()) {
-                report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, in_footer: false, source });
+                report.psb_numbers.push(PsbMention { text: p.to_string(), code: p.code, linked: false, href: None, script_url: None, in_footer: false, source });
             }
         }
     }
@@ -634,7 +679,14 @@ fn findings(report: &PageReport, expect: &PageExpect) -> Vec<Finding> {
             let detail = if retired {
                 format!("{} is linked to a retired host instead of {MIIT_HOST}", acceptable[0].text)
             } else {
-                format!("{} is shown but not linked to {MIIT_HOST}", acceptable[0].text)
+                let by_script = acceptable.iter().find_map(|m| m.script_url.as_ref().filter(|u| host_of(u).as_deref() == Some(MIIT_HOST)));
+                match by_script {
+                    Some(url) => format!(
+                        "{} is shown but not linked to {MIIT_HOST}: its link opens {url} only from a script, which a crawler or a browser without scripts does not follow; its href must point there",
+                        acceptable[0].text
+                    ),
+                    None => format!("{} is shown but not linked to {MIIT_HOST}", acceptable[0].text),
+                }
             };
             out.push(Finding::new(Code::PageNumberUnlinked, detail));
         }
@@ -668,7 +720,11 @@ pub fn render_text(r: &PageReport) -> String {
             m.text,
             m.subject,
             yes(m.linked),
-            m.href.as_deref().map(|h| format!(" [{h}]")).unwrap_or_default(),
+            match (&m.href, &m.script_url) {
+                (Some(h), Some(u)) => format!(" [{h} opens {u}]"),
+                (Some(h), None) => format!(" [{h}]"),
+                _ => String::new(),
+            },
             yes(m.in_footer),
             m.source
         ));
@@ -978,6 +1034,7 @@ mod fast {
         id: Option<Cow<'a, str>>,
         class: Option<Cow<'a, str>>,
         href: Option<Cow<'a, str>>,
+        onclick: Option<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         title: Option<Cow<'a, str>>,
         /// An `<input>`'s value, and whether its first `type` makes it show it ([`shows_value`]).
@@ -1298,6 +1355,7 @@ mod fast {
                         }
                         continue;
                     }
+                    7 if attr_name.eq_ignore_ascii_case("onclick") => &mut tag.attrs.onclick,
                     6 if attr_name.eq_ignore_ascii_case("hidden") => {
                         tag.attrs.hides = true;
                         continue;
@@ -1336,7 +1394,7 @@ mod fast {
             let is_footer = self.sectioned == 0 && (name == "footer" || marks(attrs.id.as_ref()) || marks(attrs.class.as_ref()));
             let link = class & A != 0 && attrs.href.is_some();
             if let Some(href) = attrs.href.as_ref().filter(|_| link) {
-                self.t.links.push(Link { href: href.clone() });
+                self.t.links.push(Link { href: href.clone(), onclick: attrs.onclick.clone() });
                 self.links.push(self.t.links.len() - 1);
             }
             for v in [&attrs.alt, &attrs.title].into_iter().flatten() {
@@ -1741,7 +1799,8 @@ mod tests {
             " style=\"display: none\"", " STYLE='color:red;VISIBILITY:hidden !important'", " style=\"display:block\"", " hidden",
             " hidden=\"hidden\"", " style=\"display:none\" style=\"\"",
             " type=button value=\"京ICP备12345678号-1\"", " TYPE=\" Submit \" value='京ICP备12345678号-2'", " type=text value=\"京ICP备12345678号-3\"",
-            " value=\"x\" type=\"reset\"",
+            " value=\"x\" type=\"reset\"", " onclick=\"window.open('https://beian.miit.gov.cn/')\"", " ONCLICK=\"location.href=&quot;x&quot;\"",
+            " href=\"javascript:window.open(%22//beian.miit.gov.cn%22)\"", " onclick",
         ];
         const TEXTS: &[&str] = &[
             "京ICP备12345678号-1", "京公网安备11010802020134号", "新闻", " ", "\n", "\r\n", "\r", "\t", "&amp;", "&nbsp;",
@@ -1976,6 +2035,53 @@ mod tests {
         assert_eq!(codes(&r), vec!["page.number_unlinked"]);
         assert!(r.icp_numbers[0].retired_link && !r.icp_numbers[0].linked);
         assert!(r.findings[0].detail.contains("retired"));
+    }
+
+    #[test]
+    fn script_links_are_recorded_and_do_not_count() {
+        let page = |a: &str, body: &str| format!("<title>某某科技</title><footer><p>{a}{body}</a></p></footer>");
+        let icp = "京ICP备12345678号-1";
+        // A link that opens the MIIT system only from a script has no href host (design §4.4):
+        // unlinked, with the URL its script opens in the evidence and the finding.
+        for (a, opens) in [
+            (r#"<a href="javascript:;" onclick="window.open('https://beian.miit.gov.cn/')">"#, "https://beian.miit.gov.cn/"),
+            (r#"<a href="javascript:window.open(%22http://beian.miit.gov.cn%22)">"#, "http://beian.miit.gov.cn"),
+            (r##"<a href="#" onclick="location.href=&quot;https://beian.miit.gov.cn/#/Integrated/index&quot;">"##, "https://beian.miit.gov.cn/#/Integrated/index"),
+            (r#"<a href="" onClick="top.location = ` https://beian.miit.gov.cn `">"#, "https://beian.miit.gov.cn"),
+            (r#"<a href="JavaScript:location.assign('//beian.miit.gov.cn')">"#, "//beian.miit.gov.cn"),
+        ] {
+            for html in [page(a, icp), format!("<table><tr><td>{}</td></tr></table>", page(a, icp))] {
+                let r = analyse(&html, &expect(icp, "某某科技", None));
+                assert_eq!(codes(&r), vec!["page.number_unlinked"], "{html}");
+                let m = &r.icp_numbers[0];
+                assert!(!m.linked && m.href_host.is_none(), "{html}");
+                assert_eq!(m.script_url.as_deref(), Some(opens), "{html}");
+                assert!(r.findings[0].detail.contains(&format!("opens {opens} only from a script")), "{}", r.findings[0].detail);
+            }
+        }
+        // A script that opens nothing we can read, or somewhere else, is recorded as no more than
+        // its href; an href that leads somewhere itself is the link, not the script beside it.
+        for a in [
+            r#"<a href="javascript:void(0)">"#,
+            r#"<a href="javascript:;" onclick="openBeian()">"#,
+            r#"<a href="https://example.com/" onclick="window.open('https://beian.miit.gov.cn/')">"#,
+            r#"<a href="/about.html" onclick="window.open('https://beian.miit.gov.cn/')">"#,
+            r#"<a href="javascript:;" data-url="https://beian.miit.gov.cn/">"#,
+        ] {
+            let r = analyse(&page(a, icp), &expect(icp, "某某科技", None));
+            assert_eq!(codes(&r), vec!["page.number_unlinked"], "{a}");
+            assert_eq!(r.icp_numbers[0].script_url, None, "{a}");
+            assert!(!r.findings[0].detail.contains("script"), "{}", r.findings[0].detail);
+        }
+        let elsewhere = analyse(&page(r#"<a href="javascript:;" onclick="window.open('/beian.html')">"#, icp), &expect(icp, "某某科技", None));
+        assert_eq!(elsewhere.icp_numbers[0].script_url.as_deref(), Some("/beian.html"));
+        assert!(!elsewhere.findings[0].detail.contains("script"), "{}", elsewhere.findings[0].detail);
+        let psb = "京公网安备11010802020134号";
+        let a = r#"<a href="javascript:;" onclick="window.open('https://beian.mps.gov.cn/#/query/webSearch?code=11010802020134')">"#;
+        let r = analyse(&format!("<title>某某科技</title><footer><a href=\"https://beian.miit.gov.cn/\">{icp}</a> {a}{psb}</a></footer>"), &expect(icp, "某某科技", Some(psb)));
+        assert!(!r.psb_numbers[0].linked, "{:?}", r.psb_numbers);
+        assert_eq!(r.psb_numbers[0].script_url.as_deref(), Some("https://beian.mps.gov.cn/#/query/webSearch?code=11010802020134"));
+        assert!(codes(&r).is_empty());
     }
 
     #[test]
