@@ -1,5 +1,8 @@
 //! Filing import (design §4.2): CSV or JSON Lines in, validated `Filing`s out, stored a batch at
 //! a time. A bad row is reported with its line number and reason and never stops the good rows.
+//! A column (or JSON key) beiand does not read is ignored and named once on stderr; one that
+//! looks like a misspelling of one it reads ([`misspelling`]) fails a CSV file and rejects its
+//! JSON Lines row instead, so that its data is not dropped unseen.
 //!
 //! Memory does not grow with the file: `Rows` reads it a window of bytes at a time and hands out
 //! batches of up to `BATCH` rows, and [`run`] reports and stores each batch before it reads
@@ -45,44 +48,136 @@ struct Batch {
     index: HashMap<String, usize>,
 }
 
-/// The fields of one input row, as text.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRow {
-    site_number: Option<String>,
-    site_name: Option<String>,
-    #[serde(default, deserialize_with = "list_or_text")]
-    domains: Option<String>,
-    subject_number: Option<String>,
-    subject_name: Option<String>,
-    subject_nature: Option<String>,
-    #[serde(default, deserialize_with = "list_or_text")]
-    filed_ips: Option<String>,
-    psb_number: Option<String>,
-    status: Option<String>,
-    province: Option<String>,
-    homepage: Option<String>,
-}
-
-/// JSON Lines may give `domains` and `filed_ips` as arrays or as `;`-separated text.
-fn list_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum V {
-        Text(String),
-        List(Vec<String>),
-    }
-    Ok(match Option::<V>::deserialize(d)? {
-        None => None,
-        Some(V::Text(s)) => Some(s),
-        Some(V::List(v)) => Some(v.join(";")),
-    })
-}
-
+/// The columns of a CSV file, and the keys of a JSON Lines row, that beiand reads (design §4.2).
 const COLUMNS: [&str; 11] = [
     "site_number", "site_name", "domains", "subject_number", "subject_name", "subject_nature", "filed_ips",
     "psb_number", "status", "province", "homepage",
 ];
+
+/// The columns JSON Lines may give as an array of text too.
+const LISTS: [&str; 2] = ["domains", "filed_ips"];
+
+/// The fields of one input row, as text, in the order of [`COLUMNS`].
+#[derive(Debug, Default)]
+struct RawRow([Option<String>; COLUMNS.len()]);
+
+/// The column of [`COLUMNS`] that `name`, which is not one, looks like a misspelling of; `None`
+/// for a column of its own (an id, 备注, `created_at`), which the import ignores. After
+/// lower-casing and taking `-` and spaces for `_` (`Site-Name`, `subject number`), `name` is a
+/// misspelling of the column
+/// - within a Levenshtein distance of 2 of it, or of 1 when `name` has 5 characters or fewer
+///   (`filed_ip`, `doamins`, `Site_Name`): the nearest such column, the first in [`COLUMNS`] on
+///   a tie;
+/// - else, that has `name` as a whole word of its own, one no other column has (`psb`, `ips`,
+///   `nature`).
+///
+/// Starting like a column does not count: `province_code` and `homepage_url` are columns of
+/// their own. Nor do the words several columns share (`site`, `subject`, `name`, `number`),
+/// which do not say which one was meant.
+fn misspelling(name: &str) -> Option<&'static str> {
+    let name = name.trim().replace(['-', ' '], "_").to_lowercase();
+    let limit = if name.chars().count() <= 5 { 1 } else { 2 };
+    let nearest = COLUMNS.iter().map(|c| (strsim::levenshtein(&name, c), *c)).min_by_key(|&(d, _)| d);
+    nearest.filter(|&(d, _)| d <= limit).map(|(_, c)| c).or_else(|| {
+        let mut owners = COLUMNS.iter().filter(|c| c.split('_').any(|w| w == name));
+        match (owners.next(), owners.next()) {
+            (Some(c), None) => Some(*c),
+            _ => None,
+        }
+    })
+}
+
+/// JSON Lines may give `domains` and `filed_ips` as arrays or as `;`-separated text.
+struct ListOrText(Option<String>);
+
+impl<'de> Deserialize<'de> for ListOrText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum V {
+            Text(String),
+            List(Vec<String>),
+        }
+        Ok(ListOrText(match Option::<V>::deserialize(d)? {
+            None => None,
+            Some(V::Text(s)) => Some(s),
+            Some(V::List(v)) => Some(v.join(";")),
+        }))
+    }
+}
+
+/// A key of a JSON Lines row: the index of one of [`COLUMNS`], or another name, not copied when
+/// the line holds it as it is (without escapes).
+enum Key<'de> {
+    Column(usize),
+    Other(std::borrow::Cow<'de, str>),
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(COLUMNS.iter().position(|c| *c == v).map_or(Key::Other(v.into()), Key::Column))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(COLUMNS.iter().position(|c| *c == v).map_or_else(|| Key::Other(v.to_string().into()), Key::Column))
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// Reads one JSON Lines row, an object, as a derived `Deserialize` would, and about as fast
+/// (no `#[serde(flatten)]`, which buffers every value): into the row, or, when a key looks like
+/// a misspelling of a column ([`misspelling`]), into why the row is rejected. The value of any
+/// other key is skipped, not kept, and the key is added to `ignored`, with `line`, the first
+/// time it is seen; keys are compared without being copied.
+struct JsonRow<'a> {
+    ignored: &'a mut Vec<(String, u64)>,
+    line: u64,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for JsonRow<'_> {
+    type Value = std::result::Result<RawRow, String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for JsonRow<'_> {
+    type Value = std::result::Result<RawRow, String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of filing fields")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let (mut row, mut seen, mut misspelt) = (RawRow::default(), [false; COLUMNS.len()], None);
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Column(i) if std::mem::replace(&mut seen[i], true) => {
+                    return Err(serde::de::Error::duplicate_field(COLUMNS[i]));
+                }
+                Key::Column(i) if LISTS.contains(&COLUMNS[i]) => row.0[i] = map.next_value::<ListOrText>()?.0,
+                Key::Column(i) => row.0[i] = map.next_value()?,
+                Key::Other(name) => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if self.ignored.iter().any(|(k, _)| *k == name) {
+                        continue;
+                    }
+                    match misspelling(&name) {
+                        Some(known) => _ = misspelt.get_or_insert_with(|| format!("unknown key {name:?} (did you mean {known:?}?)")),
+                        None => self.ignored.push((name.into_owned(), self.line)),
+                    }
+                }
+            }
+        }
+        Ok(misspelt.map_or(Ok(row), Err))
+    }
+}
 
 /// A filings file, read in batches of rows with a window of its bytes in memory.
 struct Rows {
@@ -96,6 +191,8 @@ struct Rows {
     window_size: usize,
     format: Format,
     out: Collector,
+    /// How many of `out.ignored` were reported.
+    reported: usize,
 }
 
 enum Format {
@@ -127,17 +224,35 @@ impl Rows {
     fn new(source: Box<dyn Read + Send>, csv: bool, gb18030: bool, window_size: usize) -> Result<Rows> {
         let gb18030 = gb18030.then(|| encoding_rs::GB18030.new_decoder_without_bom_handling());
         let (window, format, out) = (Vec::new(), Format::Jsonl(1), Collector::default());
-        let mut rows = Rows { source, gb18030, eof: false, window, window_size, format, out };
+        let mut rows = Rows { source, gb18030, eof: false, window, window_size, format, out, reported: 0 };
         if csv {
             rows.format = Format::Csv(loop {
                 rows.fill()?;
-                if let Some((header, len)) = Csv::header(&rows.window, rows.eof)? {
+                if let Some((header, ignored, len)) = Csv::header(&rows.window, rows.eof)? {
                     rows.window.drain(..len);
+                    rows.out.ignored = ignored.into_iter().map(|name| (name, 1)).collect();
                     break header;
                 }
             });
         }
         Ok(rows)
+    }
+
+    /// The columns or keys beiand does not read that were met since the last call, as a warning
+    /// (`columns "备注", "id" are not ones beiand reads; ignored`) and the line where the first
+    /// of them is: the header, or the first row with that key.
+    fn newly_ignored(&mut self) -> Option<(u64, String)> {
+        let new = &self.out.ignored[self.reported..];
+        let &(_, line) = new.first()?;
+        self.reported = self.out.ignored.len();
+        let kind = if matches!(self.format, Format::Csv(_)) { "column" } else { "key" };
+        let names = new.iter().map(|(name, _)| format!("{name:?}")).collect::<Vec<_>>().join(", ");
+        let text = if new.len() == 1 {
+            format!("{kind} {names} is not one beiand reads; ignored")
+        } else {
+            format!("{kind}s {names} are not ones beiand reads; ignored")
+        };
+        Some((line, text))
     }
 
     /// The next batch of up to `limit` rows; `None` at the end of the file.
@@ -328,16 +443,22 @@ fn csv_reader(bytes: &[u8], headers: bool) -> csv::Reader<&[u8]> {
 /// CSV with a header row, columns in any order: the columns, and the line the window starts on.
 struct Csv {
     headers: Vec<String>,
+    /// The columns of [`COLUMNS`] that the header has: which one, and where it is in a row.
+    fields: Vec<(usize, usize)>,
     /// The fields a row must have: up to the last column with a name.
     named: usize,
     line: u64,
 }
 
 impl Csv {
-    /// Reads the header row at the start of `bytes` (after a BOM): the columns and the bytes they
-    /// took, or `None` when the row may go on past `bytes` (unless `eof`: the file ends there).
-    /// A missing required column fails the file.
-    fn header(bytes: &[u8], eof: bool) -> Result<Option<(Csv, usize)>> {
+    /// Reads the header row at the start of `bytes` (after a BOM): the columns, the names of
+    /// those beiand does not read (once each), and the bytes they took; or `None` when the row
+    /// may go on past `bytes` (unless `eof`: the file ends there).
+    ///
+    /// A column that is not one of [`COLUMNS`] is ignored, its values never read, unless it looks
+    /// like a misspelling of one ([`misspelling`]): that fails the file, as a missing required
+    /// column does, or a column given twice.
+    fn header(bytes: &[u8], eof: bool) -> Result<Option<(Csv, Vec<String>, usize)>> {
         let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let mut rdr = csv_reader(&bytes[bom..], true);
         let raw = rdr.byte_headers().context("reading the header row")?.clone();
@@ -350,22 +471,32 @@ impl Csv {
             .map(|h| utf8(h, format_args!("the header")).map(|h| h.trim().to_string()))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
+        // A column without a name is what a spreadsheet writes for an empty column at the end
+        // (`site_number,site_name,domains,`): ignored while it holds nothing (see `row`).
+        let (mut ignored, mut misspelt) = (Vec::new(), Vec::new());
+        for h in headers.iter().filter(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
+            match misspelling(h) {
+                Some(known) => misspelt.push(format!("unknown column {h:?} (did you mean {known:?}?)")),
+                None if !ignored.contains(h) => ignored.push(h.clone()),
+                None => {}
+            }
+        }
+        if !misspelt.is_empty() {
+            bail!("line 1: {}", misspelt.join("; "));
+        }
         for required in ["site_number", "site_name", "domains"] {
             if !headers.iter().any(|h| h == required) {
                 bail!("line 1: the header has no {required:?} column (found {headers:?})");
             }
         }
-        // A column without a name is what a spreadsheet writes for an empty column at the end
-        // (`site_number,site_name,domains,`): ignored while it holds nothing.
-        if let Some(unknown) = headers.iter().find(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
-            bail!("line 1: unknown column {unknown:?}; known columns are {}", COLUMNS.join(", "));
-        }
-        if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
+        let known = |h: &String| COLUMNS.contains(&h.as_str());
+        if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| known(h) && headers[..*i].contains(h)) {
             bail!("line 1: column {h:?} is given twice (columns {} and {})", headers.iter().position(|x| x == h).unwrap_or(0) + 1, i + 1);
         }
         let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
         let line = LineCounter::new(&bytes[bom..]).line_at(len - bom);
-        Ok(Some((Csv { headers, named, line }, len)))
+        let fields = COLUMNS.iter().enumerate().filter_map(|(c, name)| Some((c, headers.iter().position(|h| h == name)?))).collect();
+        Ok(Some((Csv { headers, fields, named, line }, ignored, len)))
     }
 
     /// Reads rows from `bytes` into `out`, until it holds `limit` rows or up to a row that may go
@@ -435,25 +566,14 @@ impl Csv {
         if let Some(i) = (0..headers.len().min(rec.len())).find(|&i| headers[i].is_empty() && !blank(&rec[i])) {
             return Err(format!("a value in column {}, which has no name in the header", i + 1));
         }
-        let get = |name: &str| -> std::result::Result<Option<String>, String> {
-            match headers.iter().position(|h| h == name).and_then(|i| rec.get(i)) {
-                Some(f) => utf8(f, format_args!("column {name}")).map(|v| Some(v.to_string())),
-                None => Ok(None),
+        // Only the columns beiand reads: the others' values may be anything, UTF-8 or not.
+        let mut row = RawRow::default();
+        for &(c, i) in &self.fields {
+            if let Some(f) = rec.get(i) {
+                row.0[c] = Some(utf8(f, format_args!("column {}", COLUMNS[c]))?.to_string());
             }
-        };
-        Ok(RawRow {
-            site_number: get("site_number")?,
-            site_name: get("site_name")?,
-            domains: get("domains")?,
-            subject_number: get("subject_number")?,
-            subject_name: get("subject_name")?,
-            subject_nature: get("subject_nature")?,
-            filed_ips: get("filed_ips")?,
-            psb_number: get("psb_number")?,
-            status: get("status")?,
-            province: get("province")?,
-            homepage: get("homepage")?,
-        })
+        }
+        Ok(row)
     }
 }
 
@@ -464,7 +584,9 @@ fn swallows_rows(field: &[u8]) -> bool {
 }
 
 /// Reads JSON Lines from `bytes` into `out` as [`Csv::read`] does CSV; `line` is the line the
-/// bytes start on. One object per line with the CSV column names; blank lines are skipped.
+/// bytes start on. One object per line with the CSV column names as keys; blank lines are
+/// skipped. Other keys are ignored, and a key that looks like a misspelling of a column rejects
+/// its row ([`JsonRow`]).
 fn read_jsonl(line: &mut u64, bytes: &[u8], eof: bool, out: &mut Collector, limit: usize) -> usize {
     let mut done = 0;
     while out.batch.rows < limit {
@@ -475,7 +597,12 @@ fn read_jsonl(line: &mut u64, bytes: &[u8], eof: bool, out: &mut Collector, limi
         };
         match utf8(text, format_args!("the line")).map(|t| t.trim().trim_start_matches('\u{feff}')) {
             Ok("") => {}
-            Ok(text) => out.take(*line, serde_json::from_str::<RawRow>(text).map_err(|e| format!("invalid JSON: {e}")).and_then(validate)),
+            Ok(text) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                let row = serde::de::DeserializeSeed::deserialize(JsonRow { ignored: &mut out.ignored, line: *line }, &mut de);
+                let row = row.and_then(|row| de.end().map(|()| row)).map_err(|e| format!("invalid JSON: {e}"));
+                out.take(*line, row.and_then(|row| row.and_then(validate)));
+            }
             Err(reason) => out.reject(*line, reason),
         }
         *line += 1;
@@ -566,11 +693,14 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// Gathers rows into a batch, and keeps for the whole file the last line of each site number.
+/// Gathers rows into a batch, and keeps for the whole file the last line of each site number
+/// and the columns or keys beiand does not read.
 #[derive(Default)]
 struct Collector {
     batch: Batch,
     seen: HashMap<Box<str>, u64>,
+    /// The names of the columns or keys ignored, each with the line it was first met on.
+    ignored: Vec<(String, u64)>,
 }
 
 impl Collector {
@@ -605,18 +735,20 @@ fn non_empty(v: Option<String>) -> Option<String> {
 
 /// Turns one row into a filing, or says what is wrong with it.
 fn validate(row: RawRow) -> std::result::Result<Filing, String> {
-    let raw_site = non_empty(row.site_number).ok_or("site_number is empty")?;
+    // In the order of `COLUMNS`.
+    let RawRow([site_number, site_name, domains, subject_number, subject_name, subject_nature, filed_ips, psb_number, status, province, homepage]) = row;
+    let raw_site = non_empty(site_number).ok_or("site_number is empty")?;
     let site = number::parse_site_number(&raw_site).map_err(|e| format!("site_number {raw_site:?}: {e}"))?;
     let subject = site.subject();
-    if let Some(raw_subject) = non_empty(row.subject_number) {
+    if let Some(raw_subject) = non_empty(subject_number) {
         let given = number::parse_subject_number(&raw_subject).map_err(|e| format!("subject_number {raw_subject:?}: {e}"))?;
         if given.to_string() != subject.to_string() {
             return Err(format!("site_number {site} does not extend subject_number {given}"));
         }
     }
-    let site_name = non_empty(row.site_name).ok_or("site_name is empty")?;
-    let domains = parse_domains(&non_empty(row.domains).ok_or("domains is empty")?)?;
-    let filed_ips = non_empty(row.filed_ips)
+    let site_name = non_empty(site_name).ok_or("site_name is empty")?;
+    let domains = parse_domains(&non_empty(domains).ok_or("domains is empty")?)?;
+    let filed_ips = non_empty(filed_ips)
         .map(|s| {
             split_list(&s)
                 .map(|p| p.parse::<IpAddr>().map_err(|_| format!("filed_ips: {p:?} is not an IP address")))
@@ -624,24 +756,24 @@ fn validate(row: RawRow) -> std::result::Result<Filing, String> {
         })
         .transpose()?
         .unwrap_or_default();
-    let psb_number = non_empty(row.psb_number)
+    let psb_number = non_empty(psb_number)
         .map(|p| number::parse_psb(&p).map(|n| n.to_string()).ok_or_else(|| format!("psb_number {p:?} is not a 公网安备 number")))
         .transpose()?;
-    let status_text = non_empty(row.status).unwrap_or_default();
+    let status_text = non_empty(status).unwrap_or_default();
     let status = FilingStatus::parse(&status_text)
         .ok_or_else(|| format!("status {status_text:?}: expected active, access_cancelled, deregistered, 正常, 取消接入 or 注销"))?;
     Ok(Filing {
         site_number: site.to_string(),
         subject_number: subject.to_string(),
         site_name,
-        subject_name: non_empty(row.subject_name),
-        subject_nature: non_empty(row.subject_nature),
+        subject_name: non_empty(subject_name),
+        subject_nature: non_empty(subject_nature),
         domains,
         filed_ips,
         psb_number,
         status,
-        province: non_empty(row.province),
-        homepage: non_empty(row.homepage),
+        province: non_empty(province),
+        homepage: non_empty(homepage),
     })
 }
 
@@ -728,7 +860,14 @@ async fn import(store: &crate::store::Store, path: &Path, prune: bool, batch_row
     let mut rows = Rows::open(path)?;
     let now = crate::clock::now();
     let (mut updated, mut rejected) = (0, 0);
+    let ignored = |rows: &mut Rows| {
+        if let Some((line, warning)) = rows.newly_ignored() {
+            eprintln!("{}:{line}: {warning}", path.display());
+        }
+    };
+    ignored(&mut rows);
     while let Some(batch) = rows.next_batch(batch_rows).with_context(|| path.display().to_string())? {
+        ignored(&mut rows);
         for r in &batch.rejected {
             eprintln!("{}:{}: {}", path.display(), r.line, r.reason);
         }
@@ -861,12 +1000,105 @@ mod tests {
         let text = "{\"site_number\":\"京ICP备12345678号-1\",\"site_name\":\"甲\",\"domains\":[\"a.cn\",\"www.a.cn\"],\"status\":\"注销\"}\n\
             \n\
             {not json}\n\
-            {\"site_number\":\"京ICP备12345678号-2\",\"site_name\":\"乙\",\"domains\":\"b.cn\",\"colour\":1}\n";
+            {\"site_number\":\"京ICP备12345678号-2\",\"site_name\":\"乙\",\"domains\":\"b.cn\",\"site_name\":\"丙\"}\n\
+            [\"京ICP备12345678号-3\",\"丙\",\"c.cn\"]\n";
         let p = parse_jsonl(text.as_bytes());
         assert_eq!(p.filings.len(), 1);
         assert_eq!(p.filings[0].domains, vec!["a.cn", "www.a.cn"]);
         assert_eq!(p.filings[0].status, FilingStatus::Deregistered);
-        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert!(p.rejected[1].reason.contains("duplicate field `site_name`"), "{:?}", p.rejected);
+        // A row is an object: not the fields in the order of the columns.
+        assert!(p.rejected[2].reason.contains("expected an object of filing fields"), "{:?}", p.rejected);
+    }
+
+    #[test]
+    fn a_misspelt_column_is_told_from_one_of_its_own() {
+        for (name, known) in [
+            ("filed_ip", "filed_ips"),
+            ("Site_Name", "site_name"),
+            ("site-name", "site_name"),
+            ("subject number", "subject_number"),
+            (" SITE NUMBER ", "site_number"),
+            ("domain", "domains"),
+            ("doamins", "domains"),
+            ("stauts", "status"),
+            ("statu", "status"),
+            ("psb", "psb_number"),
+            ("ips", "filed_ips"),
+            ("Nature", "subject_nature"),
+        ] {
+            assert_eq!(misspelling(name), Some(known), "{name:?}");
+        }
+        // Columns of their own: far from every column, starting like one, a word several
+        // columns share, or short and two edits away.
+        for name in ["id", "remark", "created_at", "审核时间", "备注", "province_code", "homepage_url", "subject_type", "name", "number", "site", "state"] {
+            assert_eq!(misspelling(name), None, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn csv_columns_beiand_does_not_read_are_ignored_and_reported_once() {
+        // The ignored columns hold anything, text that is not UTF-8 too, and one comes twice.
+        let mut csv = "id,site_number,备注,site_name,domains,created_at,status,filed_ips,备注\n".as_bytes().to_vec();
+        csv.extend_from_slice("1,京ICP备12345678号-1,".as_bytes());
+        csv.extend_from_slice(&encoding_rs::GBK.encode("无").0);
+        csv.extend_from_slice(",甲站,a.cn;www.a.cn,2024-05-01,注销,47.92.0.1,x\n2,京ICP备12345678号-2,,乙站,b.cn,,,,\n".as_bytes());
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(csv)), true, false, WINDOW).unwrap();
+        assert_eq!(rows.newly_ignored(), Some((1, "columns \"id\", \"备注\", \"created_at\" are not ones beiand reads; ignored".into())));
+        let p = rows.next_batch(usize::MAX).unwrap().unwrap();
+        assert_eq!(p.rejected, vec![]);
+        assert_eq!(rows.newly_ignored(), None, "reported once");
+        let f = &p.filings[0];
+        assert_eq!((f.site_number.as_str(), f.site_name.as_str()), ("京ICP备12345678号-1", "甲站"));
+        assert_eq!(f.domains, vec!["a.cn", "www.a.cn"]);
+        assert_eq!((f.status, f.filed_ips.len()), (FilingStatus::Deregistered, 1));
+        assert_eq!((p.filings[1].site_name.as_str(), p.filings[1].status), ("乙站", FilingStatus::Active));
+        let mut one = Rows::new(Box::new(std::io::Cursor::new(b"site_number,site_name,domains,id\n".to_vec())), true, false, WINDOW).unwrap();
+        assert_eq!(one.newly_ignored(), Some((1, "column \"id\" is not one beiand reads; ignored".into())));
+        // Nothing to say when every column is read.
+        let mut none = Rows::new(Box::new(std::io::Cursor::new(b"site_number,site_name,domains,\n".to_vec())), true, false, WINDOW).unwrap();
+        assert_eq!(none.newly_ignored(), None);
+    }
+
+    #[test]
+    fn a_misspelt_csv_column_fails_the_file_with_the_name_it_looks_like() {
+        let err = parse_csv("site_number,site_name,domains,filed_ip,id\n京ICP备12345678号-1,甲,a.cn,47.92.0.1,1\n".as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "line 1: unknown column \"filed_ip\" (did you mean \"filed_ips\"?)");
+        // Before the required column it stands for is missed; every one is named.
+        let err = parse_csv("site_number,Site_Name,domains,psb\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: unknown column \"Site_Name\" (did you mean \"site_name\"?); unknown column \"psb\" (did you mean \"psb_number\"?)"
+        );
+    }
+
+    #[test]
+    fn json_keys_beiand_does_not_read_are_ignored_and_a_misspelt_one_rejects_its_row() {
+        let text = "{\"id\":1,\"site_number\":\"京ICP备12345678号-1\",\"site_name\":\"甲\",\"domains\":[\"a.cn\"],\"备注\":{\"a\":[1,2]},\"filed_ips\":[\"47.92.0.1\"]}\n\
+            {\"id\":2,\"site_number\":\"京ICP备12345678号-2\",\"site_name\":\"乙\",\"domains\":\"b.cn\",\"filed_ip\":\"47.92.0.2\"}\n\
+            {\"\\u0069d\":3,\"site_number\":\"京ICP备12345678号-3\",\"site_name\":\"丙\",\"domains\":\"c.cn\",\"created_at\":null,\"status\":\"取消接入\"}\n\
+            {\"site_number\":\"京ICP备12345678号-4\",\"Site_Name\":\"丁\",\"site_name\":\"丁\",\"domains\":\"d.cn\"}\n\
+            {\"site_number\":\"京ICP备12345678号-5\",\"site_name\":\"戊\",\"domains\":\"e.cn\",\"created_at\":\"x\"}\n";
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())), false, false, WINDOW).unwrap();
+        let first = rows.next_batch(3).unwrap().unwrap();
+        assert_eq!(rows.newly_ignored(), Some((1, "keys \"id\", \"备注\", \"created_at\" are not ones beiand reads; ignored".into())));
+        let second = rows.next_batch(3).unwrap().unwrap();
+        assert_eq!(rows.newly_ignored(), None, "each key is reported once");
+        let names: Vec<&str> = first.filings.iter().chain(&second.filings).map(|f| f.site_name.as_str()).collect();
+        assert_eq!(names, vec!["甲", "丙", "戊"]);
+        assert_eq!(first.filings[0].filed_ips.len(), 1);
+        assert_eq!(first.filings[1].status, FilingStatus::AccessCancelled);
+        let rejected: Vec<Rejected> = first.rejected.into_iter().chain(second.rejected).collect();
+        let reasons = [(2, "unknown key \"filed_ip\" (did you mean \"filed_ips\"?)"), (4, "unknown key \"Site_Name\" (did you mean \"site_name\"?)")];
+        assert_eq!(rejected, reasons.map(|(line, reason)| Rejected { line, reason: reason.into() }));
+        // A key first met in a later batch is reported with its line.
+        let text = format!("{}{{\"site_number\":\"京ICP备12345678号-6\",\"site_name\":\"己\",\"domains\":\"f.cn\",\"remark\":\"\"}}\n", text);
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.into_bytes())), false, false, WINDOW).unwrap();
+        rows.next_batch(5).unwrap();
+        assert!(rows.newly_ignored().is_some());
+        rows.next_batch(5).unwrap();
+        assert_eq!(rows.newly_ignored(), Some((6, "key \"remark\" is not one beiand reads; ignored".into())));
     }
 
     #[test]

@@ -203,3 +203,79 @@ fn an_import_of_several_batches_on_sqlite() {
 fn an_import_of_several_batches_on_postgres() {
     run_several_batches(&fresh_pg());
 }
+
+/// The filings stored in the SQLite database of [`config`] with `sqlite://data/beiand.db`:
+/// site number, site name, status, filed IPs and province.
+fn stored(dir: &Path) -> Vec<(String, String, String, String, Option<String>)> {
+    let url = format!("sqlite://{}", dir.join("data/beiand.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.expect("the import's database");
+        let sql = "SELECT site_number, site_name, status, filed_ips, province FROM filings ORDER BY site_number";
+        let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    })
+}
+
+#[test]
+fn columns_and_keys_beiand_does_not_read_are_ignored_with_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "sqlite://data/beiand.db");
+    let file = dir.path().join("filings.csv");
+    std::fs::write(
+        &file,
+        "id,site_number,site_name,审核时间,domains,status,filed_ips,备注,province,created_at\n\
+         1,京ICP备2024000001号-1,甲站,2024-05-01,a.example.cn,正常,47.92.0.1,无,北京,2024-05-01T08:00:00Z\n\
+         2,京ICP备2024000001号-2,乙站,,b.example.cn,取消接入,,\"备注, 有逗号\",,\n",
+    )
+    .unwrap();
+    let out = beiand(&cfg, &["import", file.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("imported 2, updated 0, rejected 0 in "), "{stdout}");
+    let warning = format!("{}:1: columns \"id\", \"审核时间\", \"备注\", \"created_at\" are not ones beiand reads; ignored\n", file.display());
+    assert_eq!(stderr, warning);
+    let site = |n: u32| format!("京ICP备2024000001号-{n}");
+    assert_eq!(
+        stored(dir.path()),
+        vec![
+            (site(1), "甲站".into(), "active".into(), "47.92.0.1".into(), Some("北京".into())),
+            (site(2), "乙站".into(), "access_cancelled".into(), "".into(), None),
+        ]
+    );
+
+    // A file of the header alone says so too.
+    std::fs::write(&file, "site_number,site_name,domains,id\n").unwrap();
+    let out = beiand(&cfg, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("filings.csv:1: column \"id\" is not one beiand reads; ignored"));
+
+    // A column named like one beiand reads fails the file, and nothing is stored.
+    std::fs::write(&file, "id,site_number,site_name,domains,Status\n3,京ICP备2024000001号-3,丙站,c.example.cn,注销\n").unwrap();
+    let out = beiand(&cfg, &["import", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("filings.csv: line 1: unknown column \"Status\" (did you mean \"status\"?)"), "{stderr}");
+    assert_eq!(stored(dir.path()).len(), 2);
+
+    // JSON Lines: one warning for the keys, and a misspelt key rejects its row only.
+    let jsonl = dir.path().join("filings.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":3,\"site_number\":\"京ICP备2024000001号-3\",\"site_name\":\"丙站\",\"domains\":[\"c.example.cn\"],\"备注\":\"\"}\n\
+         {\"id\":4,\"site_number\":\"京ICP备2024000001号-4\",\"site_name\":\"丁站\",\"domains\":[\"d.example.cn\"],\"psb\":\"京公网安备11010802020134号\"}\n\
+         {\"id\":5,\"site_number\":\"京ICP备2024000001号-5\",\"site_name\":\"戊站\",\"domains\":[\"e.example.cn\"],\"province\":\"上海\",\"备注\":\"x\"}\n",
+    )
+    .unwrap();
+    let out = beiand(&cfg, &["import", jsonl.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("imported 2, updated 0, rejected 1 in "), "{stdout}{stderr}");
+    let expect = [
+        format!("{}:1: keys \"id\", \"备注\" are not ones beiand reads; ignored", jsonl.display()),
+        format!("{}:2: unknown key \"psb\" (did you mean \"psb_number\"?)", jsonl.display()),
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), expect);
+    let names: Vec<(String, Option<String>)> = stored(dir.path()).into_iter().map(|(_, name, _, _, province)| (name, province)).collect();
+    assert_eq!(names[2..], [("丙站".into(), None), ("戊站".into(), Some("上海".into()))]);
+}
