@@ -771,6 +771,42 @@ fn p65_number_before_a_hidden_dialog_is_in_the_footer() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Numbers hidden by the page's own style rules
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn p86_number_hidden_by_a_class_rule_in_the_head() {
+    // The theme's <style> in the head says `.beian{display:none}` and the number's paragraph is
+    // `<p class="beian">`: no visitor sees it, as with an inline display:none (p40). The
+    // public-security number beside it is shown.
+    let f = "86_class_rule_in_head_hides_number.html";
+    let r = run(f, "鲁ICP备2021034567号-1", "海岳精密机械", Some("鲁公网安备37021402001234号"));
+    check(f, &r, &Want {
+        title: "青岛海岳精密机械有限公司",
+        icp: &[hidden("鲁ICP备2021034567号-1", "hidden")],
+        psb: &[("37021402001234", true, "text")],
+        licences: Some(&[]),
+        findings: &["page.number_missing"],
+    });
+    assert!(r.findings[0].detail.contains("鲁ICP备2021034567号-1 (only in text its markup or the page's own style rules hide"), "{}", r.findings[0].detail);
+}
+
+#[test]
+fn p87_number_hidden_by_a_class_rule_and_shown_by_a_later_one() {
+    // The template hides `.icp` and a second <style> after the footer shows it again with
+    // `.copyright .icp{display:inline-block}` (more specific, and later): the number is shown.
+    let f = "87_class_rule_hides_then_later_rule_shows.html";
+    let r = run(f, "蜀ICP备2023012345号-2", "蜀锦文化传播", None);
+    check(f, &r, &Want {
+        title: "成都蜀锦文化传播有限公司",
+        icp: &[vis("蜀ICP备2023012345号-2", true, true)],
+        psb: &[],
+        licences: Some(&[]),
+        findings: &[],
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Footers not in the page itself
 // ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,12 @@
 //! the URL its script opens (`onclick="window.open('https://beian.miit.gov.cn/')"`) is recorded as
 //! evidence, so that the notice can say what to change.
 //!
+//! Text that is on the page but hidden from visitors does not count as shown: an element's own
+//! markup hides it (the `hidden` attribute, an inline `display:none` or `visibility:hidden`), or
+//! a simple rule of the page's own `<style>` elements does (`.beian{display:none}` over
+//! `<div class="beian">`), judged by [`sheet`] only where no rule on the page could show it again.
+//! Linked stylesheets and scripts are not judged.
+//!
 //! Footer heuristic: text is in the footer when it sits inside `<footer>`, or inside an element
 //! whose id or class contains `footer`, `foot`, `bottom`, `copyright` or `beian`, and not inside
 //! an `<article>` or `<aside>` (whose footers are their own); or when it is in the last 30% of
@@ -18,6 +24,7 @@
 
 use crate::finding::{Code, Finding};
 use crate::number::{self, IcpNumber, License};
+use sheet::Sheet;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 use serde::Serialize;
@@ -30,6 +37,8 @@ pub const MIIT_HOST: &str = "beian.miit.gov.cn";
 pub const RETIRED_HOSTS: [&str; 4] = ["www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.miibeian.gov.cn", "miibeian.gov.cn"];
 /// The public-security filing portal, old and new.
 pub const PSB_HOSTS: [&str; 2] = ["beian.mps.gov.cn", "www.beian.gov.cn"];
+
+mod sheet;
 
 /// What the filing says the page should show. Loose spellings are accepted.
 #[derive(Debug, Clone, Default)]
@@ -61,8 +70,9 @@ pub struct IcpMention {
     pub retired_link: bool,
     pub in_footer: bool,
     /// `text` (visible), `script` (only inside scripts), `hidden` (only in text its own markup
-    /// hides: the `hidden` attribute, inline `display:none` or `visibility:hidden`) or `alt` (only
-    /// in alt/title attributes).
+    /// hides — the `hidden` attribute, inline `display:none` or `visibility:hidden` — or a simple
+    /// rule of the page's own `<style>` elements hides, see [`hides`]) or `alt` (only in alt/title
+    /// attributes).
     pub source: &'static str,
 }
 
@@ -305,7 +315,8 @@ struct Text<'a> {
     links: Vec<Link<'a>>,
     script: String,
     attributes: String,
-    /// Text of elements their own markup hides ([`hides`]): on the page, but not shown.
+    /// Text of elements their own markup or the page's style rules hide ([`hides`]): on the page,
+    /// but not shown.
     hidden: String,
 }
 
@@ -318,7 +329,11 @@ fn shows_value(kind: &str) -> bool {
 
 /// Whether an element's own markup hides it from view: the `hidden` attribute, or an inline
 /// style with `display:none` or `visibility:hidden` (a footer number tucked away so: shown to
-/// the scanner, not to visitors). Stylesheet rules cannot be judged from the page alone.
+/// the scanner, not to visitors). Both collectors also hide an element that a simple rule of the
+/// page's own `<style>` elements hides (`.beian{display:none}`, `#icp{visibility:hidden}`), by
+/// [`Sheet::hides`], when no rule on the page and no inline style could show it again (the exact
+/// rule is in [`sheet`]'s doc). Linked stylesheets and scripts cannot be judged from the page
+/// alone.
 fn hides(hidden_attribute: bool, style: Option<&str>) -> bool {
     hidden_attribute || style.is_some_and(style_hides)
 }
@@ -365,12 +380,40 @@ struct Frame {
     block: bool,
     hidden: bool,
     sectioned: bool,
+    shadow: bool,
 }
 
-fn collect(doc: &Html) -> Text<'_> {
+/// The hiding rules of a parsed page's `<style>` elements (HTML or SVG, not in a template: a
+/// template's are inert, a shadow root's its own); `page` is the page it was parsed from.
+fn sheet_of(doc: &Html, page: &str) -> Sheet {
+    let mut styles: Vec<(String, bool)> = Vec::new();
+    let mut templates = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) if el.name() == "template" => templates += 1,
+                Node::Element(el) if el.name() == "style" && templates == 0 => {
+                    let text: String = node.children().filter_map(|c| c.value().as_text().map(|t| &**t)).collect();
+                    styles.push((text, sheet::unconditional(el.attr("media"), el.attr("type"), el.attr("title"))));
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if node.value().as_element().is_some_and(|el| el.name() == "template") {
+                    templates -= 1;
+                }
+            }
+        }
+    }
+    Sheet::build(&styles, page)
+}
+
+fn collect<'a>(doc: &'a Html, sheet: &Sheet) -> Text<'a> {
     let mut t = Text::default();
     let mut frames: Vec<Frame> = Vec::new();
     let (mut skip, mut script, mut footer, mut hidden, mut sectioned) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    // Inside a declarative shadow root, which the page's own style rules do not reach.
+    let mut shadow = 0usize;
     let mut links: Vec<usize> = Vec::new();
     // Text where it sits: in a script, hidden, skipped, or shown (in its link and footer).
     let text_node = |t: &mut Text, s: &str, (skip, script, hidden): (usize, usize, usize), link: Option<usize>, footer: bool| {
@@ -418,7 +461,9 @@ fn collect(doc: &Html) -> Text<'_> {
                             t.attributes.push('\n');
                         }
                     }
-                    let is_hidden = hides(el.attr("hidden").is_some(), el.attr("style"));
+                    let is_hidden = hides(el.attr("hidden").is_some(), el.attr("style"))
+                        || (shadow == 0 && !sheet.is_empty() && sheet.hides(name, el.attr("id"), el.attr("class"), el.attr("style").is_some_and(sheet::style_shows)));
+                    shadow += shadow_root as usize;
                     skip += is_skip as usize;
                     script += is_script as usize;
                     footer += is_footer as usize;
@@ -441,6 +486,7 @@ fn collect(doc: &Html) -> Text<'_> {
                         block: is_block && !is_break,
                         hidden: is_hidden,
                         sectioned: is_sectioned,
+                        shadow: shadow_root,
                     });
                 }
                 Node::Text(text) => text_node(&mut t, text, (skip, script, hidden), links.last().copied(), footer > 0),
@@ -454,6 +500,7 @@ fn collect(doc: &Html) -> Text<'_> {
                         footer -= f.footer as usize;
                         hidden -= f.hidden as usize;
                         sectioned -= f.sectioned as usize;
+                        shadow -= f.shadow as usize;
                         if f.hidden && skip == 0 {
                             t.hidden.push('\n');
                         }
@@ -543,7 +590,7 @@ fn where_hidden(source: &str) -> &'static str {
     match source {
         "script" => "in a script",
         "alt" => "in image alt or title text",
-        "hidden" => "in text its markup hides (hidden, display:none, visibility:hidden)",
+        "hidden" => "in text its markup or the page's own style rules hide (hidden, display:none, visibility:hidden)",
         _ => "outside the visible text",
     }
 }
@@ -560,7 +607,9 @@ pub fn analyse(html: &str, expect: &PageExpect) -> PageReport {
         None => {
             let (html, cut) = limit_nesting(html, MAX_DEPTH);
             doc = Html::parse_document(html);
-            (collect(&doc), title_of(&doc), cut)
+            // Style rules past the cut are not seen, and one of them might show an element again.
+            let sheet = if cut { Sheet::default() } else { sheet_of(&doc, html) };
+            (collect(&doc, &sheet), title_of(&doc), cut)
         }
     };
     let mut report = PageReport { title, cut_at_depth, ..Default::default() };
@@ -754,7 +803,7 @@ pub fn render_text(r: &PageReport) -> String {
 /// test compares the two on many generated pages); it is only cheaper, since a typical 40 KB
 /// homepage builds no tree, no attribute maps and no interned names.
 mod fast {
-    use super::{find_byte, shows_value, style_hides, Link, Run, Text, FOOTER_MARKS};
+    use super::{find_byte, sheet, shows_value, style_hides, Link, Run, Sheet, Text, FOOTER_MARKS};
     use crate::number::push_folded;
     use std::borrow::Cow;
 
@@ -774,12 +823,31 @@ mod fast {
 
     /// The visible text and the first title's text of a [`preprocess`]ed page, or `None` when
     /// the full parser is needed.
+    ///
+    /// The page's style rules apply to elements before them too: when the first pass finds that
+    /// they hide something (rare), a second pass reads the page with them.
     pub(super) fn collect(s: &str) -> Option<(Text<'_>, Option<String>)> {
         if find_byte(s.as_bytes(), 0).is_some() {
             return None;
         }
-        let mut p = Parser {
+        let (text, title, styles) = pass::<false>(s, Sheet::default())?;
+        let sheet = Sheet::build(&styles, s);
+        if sheet.is_empty() {
+            return Some((text, title));
+        }
+        let (text, title, _) = pass::<true>(s, sheet)?;
+        Some((text, title))
+    }
+
+    /// One pass over the page with these style rules (`RULES`: there are some, the sheet is not
+    /// empty; the common pass without is compiled without them): the text, the title, and the
+    /// style elements' texts, each with whether it applies unconditionally.
+    #[allow(clippy::type_complexity)]
+    fn pass<const RULES: bool>(s: &str, sheet: Sheet) -> Option<(Text<'_>, Option<String>, Vec<(&str, bool)>)> {
+        let mut p = Parser::<RULES> {
             s,
+            sheet,
+            styles: Vec::new(),
             i: 0,
             mode: Mode::Initial,
             stack: Vec::with_capacity(32),
@@ -803,7 +871,7 @@ mod fast {
         p.t.links.reserve(s.len() / 256);
         p.run().ok()?;
         let title = p.title.map(|raw| raw.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty());
-        Some((p.t, title))
+        Some((p.t, title, p.styles))
     }
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1044,6 +1112,14 @@ mod fast {
         /// attribute that hides.
         hides: bool,
         style_seen: bool,
+        /// The first `style` attribute could show the element ([`sheet::style_shows`]; worked
+        /// out only in a pass with style rules).
+        style_shows: bool,
+        /// A `<style>` element's first `media` and `type` attributes were seen, and one of them
+        /// makes it apply only conditionally ([`sheet::unconditional`]).
+        media_seen: bool,
+        kind_seen: bool,
+        conditional: bool,
     }
 
     #[derive(Default)]
@@ -1063,8 +1139,12 @@ mod fast {
         hidden: bool,
     }
 
-    struct Parser<'a> {
+    struct Parser<'a, const RULES: bool> {
         s: &'a str,
+        /// The page's style rules that hide (see [`super::sheet`]).
+        sheet: Sheet,
+        /// The style elements' texts, each with whether it applies unconditionally.
+        styles: Vec<(&'a str, bool)>,
         i: usize,
         mode: Mode,
         stack: Vec<Open<'a>>,
@@ -1178,7 +1258,7 @@ mod fast {
         Ok(Cow::Owned(out))
     }
 
-    impl<'a> Parser<'a> {
+    impl<'a, const RULES: bool> Parser<'a, RULES> {
         fn run(&mut self) -> R<()> {
             let s = self.s;
             let b = s.as_bytes();
@@ -1346,12 +1426,25 @@ mod fast {
                         tag.attrs.shows_value.get_or_insert_with(|| shows_value(&value));
                         continue;
                     }
-                    5 if attr_name.eq_ignore_ascii_case("value") && tag.name == "input" => &mut tag.attrs.value,
+                    4 if attr_name.eq_ignore_ascii_case("type") && tag.name == "style" => {
+                        if !std::mem::replace(&mut tag.attrs.kind_seen, true) {
+                            tag.attrs.conditional |= !sheet::unconditional(None, Some(&value), None);
+                        }
+                        continue;
+                    }
                     5 if attr_name.eq_ignore_ascii_case("class") => &mut tag.attrs.class,
-                    5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
                     5 if attr_name.eq_ignore_ascii_case("style") => {
                         if !std::mem::replace(&mut tag.attrs.style_seen, true) {
                             tag.attrs.hides |= style_hides(&value);
+                            tag.attrs.style_shows = RULES && sheet::style_shows(&value);
+                        }
+                        continue;
+                    }
+                    5 if attr_name.eq_ignore_ascii_case("title") => &mut tag.attrs.title,
+                    5 if attr_name.eq_ignore_ascii_case("value") && tag.name == "input" => &mut tag.attrs.value,
+                    5 if attr_name.eq_ignore_ascii_case("media") && tag.name == "style" => {
+                        if !std::mem::replace(&mut tag.attrs.media_seen, true) {
+                            tag.attrs.conditional |= !sheet::unconditional(Some(&value), None, None);
                         }
                         continue;
                     }
@@ -1401,7 +1494,7 @@ mod fast {
                 push_folded(&mut self.t.attributes, v);
                 self.t.attributes.push('\n');
             }
-            let is_hidden = attrs.hides;
+            let is_hidden = attrs.hides || (RULES && self.sheet.hides(&name, attrs.id.as_deref(), attrs.class.as_deref(), attrs.style_shows));
             self.skip += is_skip as usize;
             self.script += is_script as usize;
             self.footer += is_footer as usize;
@@ -1660,6 +1753,9 @@ mod fast {
                 j = p + 2;
             };
             let content = &s[start..end];
+            if tag.name == "style" {
+                self.styles.push((content, !tag.attrs.conditional && tag.attrs.title.is_none()));
+            }
             if class & SCRIPT != 0 && content.contains("<!--") {
                 return Err(Bail);
             }
@@ -1752,7 +1848,7 @@ mod tests {
         match fast::collect(&preprocessed) {
             Some(fast) => {
                 let doc = Html::parse_document(html);
-                assert_eq!(fast, (collect(&doc), title_of(&doc)), "the fast path differs from the parser on {html:?}");
+                assert_eq!(fast, (collect(&doc, &sheet_of(&doc, html)), title_of(&doc)), "the fast path differs from the parser on {html:?}");
                 true
             }
             None => false,
@@ -1820,6 +1916,14 @@ mod tests {
             "<noscript><img alt=\"京ICP备12345678号\"></noscript>", "<iframe><p>x</p></iframe>", "<script></script>",
             "<script>a</scripts></script>", "<title>x</title >", "<script>x</script/>", "<script>x", "<title>a<b>c</title>",
             "<style>a</style x=\"1\">", "<pre>\nx</pre>", "<listing>\n\nx</listing>",
+            // Style rules that hide by class or id, and ones that do not (or are cancelled).
+            "<style>.item{display:none}</style>", "<style>#footer{DISPLAY: none !important}</style>",
+            "<style>.Foot{visibility:hidden}</style>", "<style>p.item , .x{display:none}</style>",
+            "<style media=print>.item{display:none}</style>", "<style>.item{display:none}.item{display:block}</style>",
+            "<style>@media screen{#bottom{display:none}}</style>", "<style>.a .item{display:none}</style>",
+            "<style>.item{display:none</style>", "<style>div{display:block}</style>", "<STYLE type=text/css>#bottom{display:none}</STYLE>",
+            "<span class=\"item\">京ICP备12345678号-1</span>", "<p id=footer>京公网安备11010802020134号</p>", "<div class=\"x Foot\">新闻</div>",
+            "<p class=item style=\"display:block\">京ICP备12345678号-2</p>", "<div id=bottom><a href=\"https://beian.miit.gov.cn/\">京ICP备12345678号-3</a></div>",
         ];
         fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
             from[rng.usize(..from.len())]
@@ -1857,7 +1961,7 @@ mod tests {
                 s.push_str(pick(rng, &["<html>", "<html lang=\"zh\" class=\"bottom\">", "<HTML>", ""]));
                 s.push_str(pick(rng, &["<head>", " <head>\n", ""]));
                 for _ in 0..rng.usize(0..4) {
-                    s.push_str(pick(rng, &["<meta charset=\"utf-8\">", "<title>某某科技</title>", "<link rel=x title=\"京ICP备1号\">", "\n  ", "<script>var x;</script>", "<style>a{}</style>", "<noscript>x</noscript>", "<base href=/>"]));
+                    s.push_str(pick(rng, &["<meta charset=\"utf-8\">", "<title>某某科技</title>", "<link rel=x title=\"京ICP备1号\">", "\n  ", "<script>var x;</script>", "<style>a{}</style>", "<noscript>x</noscript>", "<base href=/>", "<style>.item{display:none}</style>", "<style>.footer, #bottom{display:none}</style>", "<style>.Foot{visibility:hidden}</style>"]));
                 }
                 s.push_str(pick(rng, &["</head>", "</head>\n", "", "</head><!-- c -->"]));
                 s.push_str(pick(rng, &["<body>", "<body id=\"page\">", "\n<body class=foot>", ""]));
@@ -1873,6 +1977,26 @@ mod tests {
                 s.push_str("<title>某某科技</title>");
                 content(rng, 0, &mut s);
             }
+        }
+        // Half the pages have style rules before or after everything else (rules apply to
+        // the whole page): ones that hide by class or id, and ones that do not.
+        const STYLES: &[&str] = &[
+            "<style>.item{display:none}</style>", "<style>#footer,.x{display:none}</style>", "<style>.Foot{visibility:hidden}</style>",
+            "<style>#bottom{display:none}</style>", "<style>.item{display:none}span{display:inline}</style>", "<style>.item{margin:4px}</style>",
+            "<style media=print>.item{display:none}</style>", "<style>.footer .item{display:none}</style>",
+        ];
+        const STYLED: &[&str] = &[
+            "<p class=\"item\">京ICP备12345678号-1</p>", "<div id=\"footer\" class=\"x\">京公网安备11010802020134号</div>",
+            "<span class=\"Foot\">京ICP备12345678号-2</span>", "<p class=\"item\" style=\"display:block\">京ICP备12345678号-3</p>",
+            "<div id=bottom><a href=\"https://beian.miit.gov.cn/\">京ICP备12345678号-4</a></div>", "<span class=\"item x\">新闻</span>",
+        ];
+        match rng.usize(..4) {
+            0 => s.insert_str(0, pick(rng, STYLES)),
+            1 => s.push_str(pick(rng, STYLES)),
+            _ => {}
+        }
+        if rng.bool() {
+            s.push_str(pick(rng, STYLED));
         }
         s
     }
@@ -1904,11 +2028,18 @@ mod tests {
         }
         let runs: usize = std::env::var("BEIAND_PAGE_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
         let mut rng = fastrand::Rng::with_seed(0x0062_6569_616e);
-        let mut taken = 0;
+        let (mut taken, mut hidden_by_rules) = (0, 0);
         for _ in 0..runs {
-            taken += fast_agrees(&random_page(&mut rng)) as usize;
+            let page = random_page(&mut rng);
+            if fast_agrees(&page) {
+                taken += 1;
+                let doc = Html::parse_document(&page);
+                let sheet = sheet_of(&doc, &page);
+                hidden_by_rules += (!sheet.is_empty() && collect(&doc, &sheet) != collect(&doc, &Sheet::default())) as usize;
+            }
         }
         assert!(taken * 5 > runs, "the fast path took only {taken} of {runs} generated pages");
+        assert!(hidden_by_rules * 200 > runs, "style rules hid something on only {hidden_by_rules} of the {taken} pages the fast path took");
     }
 
     #[test]
@@ -1954,6 +2085,7 @@ mod tests {
             const ATTRS: &[&str] = &[
                 "", "", " class=\"footer\"", " id=\"copyright\"", " class=\"beian\"", " href=\"https://beian.miit.gov.cn/\"", " hidden",
                 " type=button value=\"京ICP备12345678号-1\"", " type=hidden value=\"京ICP备12345678号-2\"",
+                " class=\"icp\"", " id=\"icp\"", " class=\"x icp\" style=\"display:block\"",
             ];
             const TEXTS: &[&str] = &["京ICP备12345678号-1", "新闻", "京公网安备11010802020134号", " "];
             for _ in 0..rng.usize(1..4) {
@@ -1968,13 +2100,21 @@ mod tests {
             }
         }
         let mut rng = fastrand::Rng::with_seed(7);
-        let mut taken = 0;
+        let (mut taken, mut hidden_by_rules) = (0, 0);
+        const STYLES: &[&str] = &["", "", "<style>.icp{display:none}</style>", "<style>#icp,.beian{visibility:hidden}</style>", "<style>div.icp{display:none} span{display:inline}</style>"];
         for _ in 0..2000 {
             let mut page = String::from("<title>某某科技</title>");
+            page.push_str(STYLES[rng.usize(..STYLES.len())]);
             content(&mut rng, 0, &mut page);
-            taken += fast_agrees(&page) as usize;
+            page.push_str(STYLES[rng.usize(..STYLES.len())]);
+            if fast_agrees(&page) {
+                taken += 1;
+                let doc = Html::parse_document(&page);
+                hidden_by_rules += (collect(&doc, &sheet_of(&doc, &page)) != collect(&doc, &Sheet::default())) as usize;
+            }
         }
         assert!(taken > 1000, "the fast path took only {taken} of 2000 pages");
+        assert!(hidden_by_rules > 100, "style rules hid something on only {hidden_by_rules} of the {taken} pages");
     }
 
     /// A footer the way most Chinese company sites write it.
@@ -2170,6 +2310,67 @@ mod tests {
         // An inline style that does not hide, and a hidden sibling, leave the number shown.
         let page = r#"<title>某某科技</title><div class="footer"><p style="display:block"><a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a></p><p hidden>旧站</p></div>"#;
         assert!(analyse(page, &expect("京ICP备12345678号-1", "某某科技", None)).findings.is_empty());
+    }
+
+    /// A number hidden by a simple rule of the page's own styles is hidden as an inline
+    /// `display:none` one is, wherever the style element is; in both collectors.
+    #[test]
+    fn numbers_hidden_by_the_pages_own_style_rules_are_not_shown() {
+        let want = expect("京ICP备12345678号-1", "某某科技", Some("京公网安备11010802020134号"));
+        let footer = |attrs: &str| {
+            format!(r#"<div class="footer"><p{attrs}><a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a> 京公网安备11010802020134号</p></div>"#)
+        };
+        let page = |head: &str, attrs: &str, tail: &str| {
+            format!("<!DOCTYPE html><html><head><title>某某科技</title>{head}</head><body>{}{tail}</body></html>", footer(attrs))
+        };
+        for (head, attrs, tail) in [
+            ("<style>.beian{display:none}</style>", r#" class="beian""#, ""),
+            ("<style type=\"text/css\">\n.copy{color:#999}\n#icp { visibility : hidden }\n</style>", r#" id="icp""#, ""),
+            ("", r#" class="info beian""#, "<style>p.beian{display:none !important}</style>"),
+            ("<style>.beian{display:none}</style>", r#" class="beian""#, "<table><tr><td>x</td></tr></table>"),
+        ] {
+            let html = page(head, attrs, tail);
+            let r = analyse(&html, &want);
+            assert_eq!(codes(&r), vec!["page.number_missing", "page.psb_missing"], "{html}");
+            assert_eq!((r.icp_numbers[0].source, r.psb_numbers[0].source), ("hidden", "hidden"), "{html}");
+            assert!(r.findings[0].detail.contains("style rules hide"), "{}", r.findings[0].detail);
+            if !tail.contains("table") {
+                assert!(fast_agrees(&html), "the fast path should take {html}");
+            }
+        }
+        // Shown: a rule that shows it again, an inline style that does, another medium, an
+        // at-rule, a rule this simple reading cannot judge, another class.
+        for (head, attrs) in [
+            ("<style>.beian{display:none} .footer p{display:block}</style>", r#" class="beian""#),
+            ("<style>.beian{display:none}</style><style media=\"(max-width:768px)\">.beian{display:block}</style>", r#" class="beian""#),
+            ("<style>.beian{display:none}</style>", r#" class="beian" style="display:block""#),
+            ("<style media=print>.beian{display:none}</style>", r#" class="beian""#),
+            ("<style>@media screen{.beian{display:none}}</style>", r#" class="beian""#),
+            ("<style>.footer .beian{display:none}</style>", r#" class="beian""#),
+            ("<style>.beian{display:none}</style>", r#" class="beian-box""#),
+            ("<style>.beian{visibility:hidden}</style>", r#" class="beian" onmouseover="this.style.visibility='visible'""#),
+            ("<template><style>.beian{display:none}</style></template>", r#" class="beian""#),
+            ("<noscript><style>.beian{display:none}</style></noscript>", r#" class="beian""#),
+        ] {
+            let html = page(head, attrs, "");
+            let r = analyse(&html, &want);
+            assert!(r.findings.is_empty(), "{html}: {:?}", r.findings);
+            let _ = fast_agrees(&html);
+        }
+        // The corpus pages that hide by a class rule (86) and show again by a later one (87).
+        for page in [
+            include_str!("../../tests/fixtures/footers/86_class_rule_in_head_hides_number.html"),
+            include_str!("../../tests/fixtures/footers/87_class_rule_hides_then_later_rule_shows.html"),
+        ] {
+            assert!(fast_agrees(page), "the fast path should take {page}");
+        }
+        // A declarative shadow root's content is out of the page's style rules' reach.
+        let html = format!("<title>某某科技</title><style>.beian{{display:none}}</style><x-footer><template shadowrootmode=open>{}</template></x-footer>", footer(r#" class="beian""#));
+        assert!(analyse(&html, &want).findings.is_empty());
+        // A page cut for its depth is not judged: rules past the cut are not seen.
+        let deep = format!("<title>某某科技</title><style>.beian{{display:none}}</style>{}{}", footer(r#" class="beian""#), "<div>".repeat(MAX_DEPTH + 1));
+        let r = analyse(&deep, &want);
+        assert!(r.cut_at_depth && r.findings.is_empty(), "{:?}", r.findings);
     }
 
     #[test]
