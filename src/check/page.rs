@@ -2446,6 +2446,27 @@ mod tests {
     }
 
     #[test]
+    fn style_soup_never_panics() {
+        // Style text cut anywhere: half rules, strings and comments left open, escapes, nested
+        // blocks and at-rules, multi-byte text next to every delimiter.
+        const BITS: &[&str] = &[
+            "{", "}", ";", ":", ",", ".", "#", "*", ">", "+", "~", " ", "\n", "\"", "'", "\\", "/*", "*/", "(", ")", "[", "]",
+            "@media screen", "@supports (display:none)", "@import", "&", "::before", ":hover", "<!--", "-->", "!important",
+            "display", "none", "visibility", "hidden", "block", "all", "a", "b", "div", "beian", ".beian", "#footer", "\\9",
+            "é", "漢", "\u{10348}", "\u{0}", "\t", "=",
+        ];
+        let mut rng = fastrand::Rng::with_seed(0x0073_7479_6c65);
+        let want = expect("京ICP备12345678号-1", "站点", None);
+        let runs: usize = std::env::var("BEIAND_PAGE_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+        for _ in 0..runs {
+            let css: String = (0..rng.usize(0..60)).map(|_| BITS[rng.usize(..BITS.len())]).collect();
+            let page = format!("<title>站点</title><style>{css}</style><div class=\"beian a\" id=b>京ICP备12345678号-1</div><style>.a{{display:none}}</style>");
+            let _ = analyse(&page, &want);
+            fast_agrees(&page);
+        }
+    }
+
+    #[test]
     fn sloppy_pages_are_not_cut() {
         let sloppy = "<ul>".to_string() + &"<li><p>新闻".repeat(5000) + "</ul><footer><a href=\"https://beian.miit.gov.cn\">京ICP备12345678号-1</a></footer>";
         assert!(!limit_nesting(&sloppy, MAX_DEPTH).1);
