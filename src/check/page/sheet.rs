@@ -26,8 +26,15 @@
 //!    rules) but in `visibility:hidden` declarations of `<style>` elements, and no `<style>`
 //!    declares `all`.
 //!
+//! A declaration's value is `none` or `hidden` only as one token (`no ne` and `no/**/ne` are
+//! invalid declarations). Rule 3 also needs no `\` and no numeric character reference to an
+//! ASCII character anywhere on the page, and no escaped property name in any `<style>` (either
+//! could spell `visibility`).
+//!
 //! A `<style>` whose text cannot be read strictly (an unterminated comment, string or block, a
-//! stray `}`) turns the whole judgement off for the page, as it might hold a showing rule.
+//! stray `}`, blocks nested more than 32 deep, a `url(` a browser may read as a bad url or a
+//! function name with an escape) turns the whole judgement off for the page, as it might hold a
+//! showing rule; so do more than 2,000 hiding selectors and showing subjects in all.
 //! External stylesheets and scripts cannot be judged from the page alone: a rule in a linked
 //! `.css` file or a script that shows the element again is not seen.
 
@@ -79,9 +86,12 @@ impl Sheet {
         }
         let mut rules = Vec::new();
         for (css, unconditional) in styles {
+            if misreadable_url(css.as_ref()) {
+                return Sheet::default();
+            }
             let Some(css) = strip_comments(css.as_ref()) else { return Sheet::default() };
             let mut parsed = Vec::new();
-            if rule_list(&css, 0, css.len(), true, &mut parsed).is_err() {
+            if rule_list(&css, 0, css.len(), 0, &mut parsed).is_err() {
                 return Sheet::default();
             }
             rules.extend(parsed.into_iter().map(|r| (r, *unconditional)));
@@ -90,7 +100,8 @@ impl Sheet {
         let (mut hidden_visibility, mut any_all) = (0usize, false);
         for (r, unconditional) in &rules {
             hidden_visibility += r.decls.visibility_hidden;
-            any_all |= r.decls.all;
+            // An escaped name could be `visibility` too.
+            any_all |= r.decls.all || r.decls.escaped;
             if r.decls.shows {
                 sheet.shows.extend(split_list(&r.prelude).map(subject));
             }
@@ -102,8 +113,10 @@ impl Sheet {
                 }
             }
         }
-        sheet.visibility_ok = !any_all && count_ci(page, "visibility") == hidden_visibility;
-        if sheet.hide.is_empty() {
+        // A `\` escape or a character reference could spell `visibility` in an inline style.
+        sheet.visibility_ok = !any_all && count_ci(page, "visibility") == hidden_visibility && !page.contains('\\') && !ascii_char_ref(page);
+        // Each element is looked at against every rule: a page with very many is not judged.
+        if sheet.hide.is_empty() || sheet.hide.len() + sheet.shows.len() > MAX_RULES {
             return Sheet::default();
         }
         sheet
@@ -143,6 +156,61 @@ impl Subject {
             }
         }
     }
+}
+
+/// The most hiding selectors and showing subjects a page's styles may have to be judged.
+const MAX_RULES: usize = 2_000;
+
+/// The deepest nesting of blocks in style text that is judged.
+const MAX_NESTING: usize = 32;
+
+/// Whether the style text has a `url(` a browser may read otherwise than this reader: an unquoted
+/// url holding a quote, `(`, a brace, `/*` or inner whitespace (a bad url, which runs to its `)`
+/// whatever it holds), one left open, or a function name with an escape (`u\72l(`).
+fn misreadable_url(css: &str) -> bool {
+    let b = css.as_bytes();
+    for p in memchr::memchr_iter(b'(', b) {
+        let name_start = b[..p].iter().rposition(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'\\' || c >= 0x80 || is_ws(c))).map_or(0, |q| q + 1);
+        let name = &b[name_start..p];
+        if name.contains(&b'\\') {
+            return true;
+        }
+        if !(name.len() >= 3 && name[name.len() - 3..].eq_ignore_ascii_case(b"url") && (name.len() == 3 || !is_ident_byte(name[name.len() - 4]))) {
+            continue;
+        }
+        let rest = &b[p + 1..];
+        let Some(start) = rest.iter().position(|&c| !is_ws(c)) else { return true };
+        if matches!(rest[start], b'"' | b'\'') {
+            continue;
+        }
+        let Some(close) = memchr::memchr(b')', &rest[start..]) else { return true };
+        let url = &rest[start..start + close];
+        let trimmed = &url[..url.iter().rposition(|&c| !is_ws(c)).map_or(0, |q| q + 1)];
+        if trimmed.iter().any(|&c| matches!(c, b'"' | b'\'' | b'(' | b'{' | b'}') || is_ws(c)) || memchr::memmem::find(url, b"/*").is_some() {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c >= 0x80
+}
+
+/// Whether the page has a numeric character reference to an ASCII character (`&#105;`, `&#x69;`).
+fn ascii_char_ref(page: &str) -> bool {
+    let b = page.as_bytes();
+    memchr::memmem::find_iter(b, b"&#").any(|p| {
+        let rest = &b[p + 2..];
+        let (hex, digits) = match rest.first() {
+            Some(b'x' | b'X') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        let n = digits.iter().take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }).count();
+        let value = std::str::from_utf8(&digits[..n]).ok().and_then(|d| u32::from_str_radix(d, if hex { 16 } else { 10 }).ok());
+        // An unreadable or huge number is taken to be one.
+        n > 0 && value.is_none_or(|v| v < 0x80)
+    })
 }
 
 /// CSS (and HTML) whitespace.
@@ -277,15 +345,22 @@ struct Decls {
     /// Declares `display` or `visibility` with another value, `all`, or an escaped name.
     shows: bool,
     all: bool,
+    /// Declares a property whose name has an escape (it could be `visibility`).
+    escaped: bool,
 }
 
 impl Decls {
     fn add(&mut self, declaration: &str) {
         let Some((name, value)) = declaration.split_once(':') else { return };
         let name = name.trim_matches(is_ws_char);
+        // The value without `!important` (`! important` too), trimmed: whitespace inside it
+        // (`no ne`, `no/**/ne`) makes two tokens, an invalid declaration, not `none`.
         let value = || {
-            let v: String = value.chars().filter(|c| !is_ws_char(*c)).collect::<String>().to_ascii_lowercase();
-            v.strip_suffix("!important").map(str::to_string).unwrap_or(v)
+            let v = value.trim_matches(is_ws_char).to_ascii_lowercase();
+            match v.strip_suffix("important").and_then(|r| r.trim_end_matches(is_ws_char).strip_suffix('!')) {
+                Some(r) => r.trim_end_matches(is_ws_char).to_string(),
+                None => v,
+            }
         };
         if name.eq_ignore_ascii_case("display") {
             if value() == "none" {
@@ -304,6 +379,7 @@ impl Decls {
             self.shows = true;
         } else if name.contains('\\') {
             self.shows = true;
+            self.escaped = true;
         }
     }
 }
@@ -329,7 +405,11 @@ struct Rule {
 
 /// Reads the rules of `css[start..end]`, a list of rules (a style element's text, or an at-rule's
 /// block), into `out`; `Err` for text that cannot be read strictly.
-fn rule_list(css: &str, start: usize, end: usize, top: bool, out: &mut Vec<Rule>) -> Result<(), ()> {
+fn rule_list(css: &str, start: usize, end: usize, depth: usize, out: &mut Vec<Rule>) -> Result<(), ()> {
+    if depth > MAX_NESTING {
+        return Err(());
+    }
+    let top = depth == 0;
     let b = css.as_bytes();
     let mut i = start;
     loop {
@@ -354,7 +434,7 @@ fn rule_list(css: &str, start: usize, end: usize, top: bool, out: &mut Vec<Rule>
                     Some(b'}') => return Err(()),
                     Some(_) => {
                         let k = block_end(b, j, end)?;
-                        rule_list(css, j + 1, k, false, out)?;
+                        rule_list(css, j + 1, k, depth + 1, out)?;
                         i = k + 1;
                     }
                 }
@@ -368,7 +448,7 @@ fn rule_list(css: &str, start: usize, end: usize, top: bool, out: &mut Vec<Rule>
                     return Err(());
                 }
                 let k = block_end(b, j, end)?;
-                block(css, &css[i..j], j + 1, k, top, out)?;
+                block(css, &css[i..j], j + 1, k, depth, out)?;
                 i = k + 1;
             }
         }
@@ -377,7 +457,11 @@ fn rule_list(css: &str, start: usize, end: usize, top: bool, out: &mut Vec<Rule>
 
 /// Reads the declaration block `css[start..end]` of a rule with this prelude, and the rules
 /// nested in it.
-fn block(css: &str, prelude: &str, start: usize, end: usize, top: bool, out: &mut Vec<Rule>) -> Result<(), ()> {
+fn block(css: &str, prelude: &str, start: usize, end: usize, depth: usize, out: &mut Vec<Rule>) -> Result<(), ()> {
+    if depth > MAX_NESTING {
+        return Err(());
+    }
+    let top = depth == 0;
     let b = css.as_bytes();
     let mut decls = Decls::default();
     let mut i = start;
@@ -391,7 +475,7 @@ fn block(css: &str, prelude: &str, start: usize, end: usize, top: bool, out: &mu
             let nested = css[i..j].trim_matches(is_ws_char);
             // An at-rule in a style rule holds declarations for the same selector, conditionally.
             let nested_prelude = if nested.starts_with('@') { prelude } else { nested };
-            block(css, nested_prelude, j + 1, k, false, out)?;
+            block(css, nested_prelude, j + 1, k, depth + 1, out)?;
             i = k + 1;
             continue;
         }
@@ -721,6 +805,72 @@ mod tests {
         // display:none in the same rule does not depend on it.
         let css = ".beian{visibility:hidden;display:none}";
         assert!(Sheet::build(&[(css, true)], &format!("<style>{css}</style><a style=\"visibility:visible\">")).hides("div", None, Some("beian"), false));
+    }
+
+    #[test]
+    fn a_value_split_by_whitespace_or_a_comment_is_not_none() {
+        // `no ne` and `no/**/ne` are two identifiers, an invalid declaration a browser drops.
+        for css in [".beian{display:no ne} .x{content:\"none\"}", ".beian{display:no/**/ne} /* none */", ".beian{visibility:hid den} .x{content:\"hidden\"}", ".beian{display:none important}"] {
+            assert!(!hides_beian(css), "{css}");
+        }
+        for css in [".beian{display: none ! important}", ".beian{display:NONE!IMPORTANT}", ".beian{display:\tnone\n}"] {
+            assert!(hides_beian(css), "{css}");
+        }
+    }
+
+    #[test]
+    fn a_bad_url_does_not_put_rules_out_of_step() {
+        // A browser reads an unquoted url with a quote, parenthesis or inner space as a bad url up
+        // to its `)`, braces and all: the rule that hides sits inside `.a`'s block, and the rule
+        // that shows it again is outside any string.
+        for css in [
+            ".a{b:url(x} .beian{display:none} .c{y)}",
+            ".beian{display:none} .a{b:url(x\"y) } .beian{display:block} .c{d:\")}",
+            ".a{b:URL(x'} .beian{display:none} .c{y)}",
+            ".a{b:u\\72l(x} .beian{display:none} .c{y)}",
+        ] {
+            assert!(!hides_beian(css), "{css}");
+        }
+        for css in [".a{background:url(img/a.png) no-repeat} .beian{display:none}", ".a{b:url( \"x y\" )} .beian{display:none}", ".a{b:url()} .beian{display:none}"] {
+            assert!(hides_beian(css), "{css}");
+        }
+    }
+
+    #[test]
+    fn visibility_made_visible_again_by_an_escaped_name_does_not_hide() {
+        // A descendant made visible by an escaped property name, in a rule or an inline style.
+        for (css, page) in [
+            (".beian{visibility:hidden} .beian span{visibilit\\79:visible}", ""),
+            (".beian{visibility:hidden}", "<span style=\"v\\isibility:visible\">"),
+            (".beian{visibility:hidden}", "<span style=\"vis&#105;bility:visible\">"),
+            (".beian{visibility:hidden}", "<span style=\"vis&#x69;bility:visible\">"),
+        ] {
+            let s = Sheet::build(&[(css, true)], &format!("<style>{css}</style><div class=beian>{page}x</div>"));
+            assert!(!s.hides("div", None, Some("beian"), false), "{css} {page}");
+        }
+        let css = ".beian{visibility:hidden}";
+        let s = Sheet::build(&[(css, true)], &format!("<style>{css}</style><div class=beian>&#169; 2024</div>"));
+        assert!(s.hides("div", None, Some("beian"), false));
+    }
+
+    #[test]
+    fn hostile_style_text_stays_bounded() {
+        // Deep nesting: no stack overflow, no quadratic scan.
+        for open in ["@media screen{", ".a{", "@supports (x:y){.b{"] {
+            let depth = 200_000;
+            let css = format!(".beian{{display:none}}{}{}", open.repeat(depth), "}".repeat(depth * open.matches('{').count()));
+            let t = std::time::Instant::now();
+            let _ = hides_beian(&css);
+            assert!(t.elapsed().as_secs_f64() < 5.0, "{open}: {:?}", t.elapsed());
+        }
+        // Many rules, each looked at for every element: bounded too.
+        let css = format!(".beian{{display:none}}{}", (0..100_000).map(|i| format!(".x{i}{{display:block}}")).collect::<String>());
+        let s = sheet(&css);
+        let t = std::time::Instant::now();
+        for _ in 0..50_000 {
+            let _ = s.hides("div", None, Some("beian"), false);
+        }
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
     }
 
     #[test]
