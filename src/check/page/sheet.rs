@@ -218,7 +218,8 @@ fn is_ws_char(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c')
 }
 
-fn is_ws(b: u8) -> bool {
+/// HTML (and CSS) whitespace, as a byte.
+pub(super) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
 }
 
