@@ -93,7 +93,8 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
             continue;
         }
         let claim = shared.store.claim_targets(&shared.instance, free.min(CLAIM_MAX), lease, clock::now());
-        let claimed = match tokio::time::timeout(DB_TIMEOUT, claim).await {
+        let Some(claimed) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, claim)).await else { break };
+        let claimed = match claimed {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
                 warn!("cannot claim work: {e:#}");
@@ -106,15 +107,21 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
             }
         };
         if claimed.is_empty() {
-            finish_idle_runs(&shared).await;
-            let due = shared.store.next_due().await.ok().flatten();
+            let idle = async {
+                finish_idle_runs(&shared).await;
+                shared.store.next_due().await.ok().flatten()
+            };
+            let Some(due) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, idle)).await else { break };
+            let due = due.ok().flatten();
             let until = due.map(|d| (d - clock::now()).to_std().unwrap_or_default()).unwrap_or(IDLE_POLL);
             wait(&shared, &mut shutdown, until.min(IDLE_POLL)).await;
             continue;
         }
         held.lock().unwrap_or_else(|e| e.into_inner()).extend(claimed.iter().map(|c| c.id));
         let looked_up = async { anyhow::Ok((refresh_runs(&shared, &claimed, &mut runs).await?, filings_of(&shared, &claimed).await?)) };
-        let filings = match tokio::time::timeout(DB_TIMEOUT, looked_up).await {
+        // (Claims left in hand by a stop here are this instance's leases: handed back below.)
+        let Some(looked_up) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, looked_up)).await else { break };
+        let filings = match looked_up {
             Ok(Ok(((), f))) => f,
             outcome => {
                 // Our database trouble: hand these claims back for a later try.
@@ -124,7 +131,8 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 };
                 warn!("cannot read the runs and filings of claimed work: {why}");
                 let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
-                let _ = shared.store.release_targets(&shared.instance, &ids, None, false).await;
+                let release = shared.store.release_targets(&shared.instance, &ids, None, false);
+                let _ = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, release)).await;
                 forget(&held, ids);
                 wait(&shared, &mut shutdown, IDLE_POLL).await;
                 continue;
@@ -233,6 +241,19 @@ fn internal_error(target: &Target, attempts: i64) -> ResultRow {
     let check = crate::scan::DomainCheck::internal_error(target, &format!("the check did not finish in {attempts} claims (the process died during it, or its result could not be stored)"));
     let evidence = serde_json::to_string(&check).unwrap_or_default();
     check.into_row(evidence)
+}
+
+/// Awaits `work` unless the stop comes first (`None`): a query that a hung or locked database
+/// holds up must not hold up the stop. Dropping it midway loses nothing: a transaction it had
+/// open rolls back, and a claim it made is a lease of this instance, handed back at the stop
+/// with the others (or run out).
+async fn unless_stopped<T>(shutdown: &mut watch::Receiver<bool>, work: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        // (A sender gone is no stop.)
+        _ = async { if shutdown.wait_for(|stop| *stop).await.is_err() { std::future::pending::<()>().await } } => None,
+        done = work => Some(done),
+    }
 }
 
 async fn wait(shared: &Shared, shutdown: &mut watch::Receiver<bool>, d: Duration) {
@@ -667,6 +688,9 @@ mod tests {
             let mut locker = None;
             if url.starts_with("postgres") {
                 locker = Some(crate::store::testing::lock_table(&url, "run_targets").await);
+                // The claim loop looks for more work at least every IDLE_POLL: now it is waiting
+                // on the lock, in a claim or in the idle loop's queries.
+                tokio::time::sleep(IDLE_POLL + Duration::from_millis(500)).await;
             } else {
                 store.close().await;
             }
