@@ -368,12 +368,12 @@ async fn watchdog(shared: Arc<Shared>) {
     let interval = notify::watchdog_interval();
     let tick = interval.map(|w| w / 2).unwrap_or(Duration::from_secs(10)).min(Duration::from_secs(10));
     loop {
-        let beat_age = Utc::now().timestamp() - shared.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
+        let beat_age = shared.heartbeat.age();
         if let Some(w) = interval {
-            if beat_age <= w.as_secs() as i64 {
+            if beat_age <= w {
                 notify::watchdog();
             } else {
-                warn!("the worker loop has not gone round for {beat_age} s: withholding the watchdog ping");
+                warn!("the worker loop has not gone round for {} s: withholding the watchdog ping", beat_age.as_secs());
             }
         }
         let status = tokio::time::timeout(tick, status_line(&shared)).await.unwrap_or_else(|_| "database slow to answer".into());

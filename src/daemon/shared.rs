@@ -9,7 +9,7 @@ use crate::store::queue::{Enqueued, RunSpec};
 use crate::store::Store;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// The configuration in force and what is built from it.
@@ -57,6 +57,32 @@ fn hostname() -> String {
     }
 }
 
+/// When a loop last went round, on the monotonic clock: a step of the wall clock (NTP, an
+/// operator) neither withholds the watchdog ping of a healthy loop nor hides a stuck one.
+pub struct Heartbeat {
+    started: tokio::time::Instant,
+    /// Milliseconds after `started`.
+    last: AtomicU64,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Heartbeat {
+        Heartbeat { started: tokio::time::Instant::now(), last: AtomicU64::new(0) }
+    }
+}
+
+impl Heartbeat {
+    pub fn beat(&self) {
+        self.last.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// How long ago the last beat was (or the start, before the first).
+    pub fn age(&self) -> std::time::Duration {
+        let last = std::time::Duration::from_millis(self.last.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
+}
+
 /// Shared by the scheduler, the workers and the admin API.
 pub struct Shared {
     pub store: Store,
@@ -65,8 +91,8 @@ pub struct Shared {
     live: RwLock<Arc<Live>>,
     /// Wakes the workers when new work was queued.
     pub wake: tokio::sync::Notify,
-    /// When the worker loop last went round (Unix seconds): the watchdog pings only while it does.
-    pub heartbeat: AtomicI64,
+    /// When the worker loop last went round: the watchdog pings only while it does.
+    pub heartbeat: Heartbeat,
     /// Work that must finish before the process exits (applying runs to the tickets).
     tracked: std::sync::Mutex<tokio::task::JoinSet<()>>,
     /// Why the last SIGHUP was refused, until a reload succeeds (shown in the status line).
@@ -81,7 +107,7 @@ impl Shared {
             instance,
             live: RwLock::new(Arc::new(live)),
             wake: tokio::sync::Notify::new(),
-            heartbeat: AtomicI64::new(Utc::now().timestamp()),
+            heartbeat: Heartbeat::default(),
             tracked: Default::default(),
             reload_error: Default::default(),
         }
@@ -122,7 +148,7 @@ impl Shared {
     }
 
     pub fn beat(&self) {
-        self.heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+        self.heartbeat.beat();
     }
 
     /// Queues a run of `selection` for `slot`, its checks spread over `spread` after it. With
@@ -145,5 +171,24 @@ impl Shared {
             self.wake.notify_waiters();
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Heartbeat;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_heartbeat_ages_with_the_monotonic_clock_and_a_beat_renews_it() {
+        let heart = Heartbeat::default();
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(heart.age().as_secs(), 3, "before the first beat: the age of the start");
+        heart.beat();
+        assert_eq!(heart.age(), Duration::ZERO);
+        tokio::time::advance(Duration::from_secs(95)).await;
+        assert_eq!(heart.age().as_secs(), 95, "the loop has not gone round for 95 s");
+        heart.beat();
+        assert_eq!(heart.age(), Duration::ZERO);
     }
 }
