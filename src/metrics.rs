@@ -45,7 +45,7 @@ fn describe() {
     describe_histogram!("beiand_probe_duration_seconds", Unit::Seconds, "Time one probe took for one domain, by probe.");
     describe_counter!("beiand_runs_total", "Runs this instance finished, by profile and state.");
     describe_histogram!("beiand_run_duration_seconds", Unit::Seconds, "Wall time of finished runs, by profile.");
-    describe_counter!("beiand_runs_skipped_total", "Cron firings skipped because the profile's previous run was still going.");
+    describe_counter!("beiand_runs_skipped_total", "Cron firings skipped because the profile's previous run was still going (each counted by one instance only).");
     describe_gauge!("beiand_checks_in_flight", "Checks this instance is running now.");
     describe_counter!("beiand_config_reloads_total", "Configuration reloads, by result (ok, error).");
 }

@@ -387,7 +387,7 @@ pub async fn scan(State(shared): Shr, Body(b): Body<ScanBody>) -> ApiResult<Resp
                 return Ok(resp);
             }
             Ok(Enqueued::Exists(_)) => continue,
-            Ok(Enqueued::Busy(run_id)) => return Err(ApiError::conflict(format!("run #{run_id} of profile api is still going"))),
+            Ok(Enqueued::Busy(run_id) | Enqueued::BusySkipped(run_id)) => return Err(ApiError::conflict(format!("run #{run_id} of profile api is still going"))),
             // `select_targets` found nothing to check: its message names what was asked for.
             Err(e) if e.to_string().starts_with("no filing ") => return Err(ApiError::not_found(e.to_string())),
             Err(e) => return Err(ApiError::internal(e)),

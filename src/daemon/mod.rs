@@ -340,6 +340,8 @@ async fn fire(shared: &Shared, p: &crate::config::Schedule, at: DateTime<Utc>) {
                 metrics::counter!("beiand_runs_skipped_total", "profile" => p.name.clone()).increment(1);
                 warn!(profile = %p.name, "skipping {}: its previous run {id} is still going", p.name);
             }
+            // (Counted by the instance that skipped it first, so that a sum over instances is right.)
+            Ok(Enqueued::BusySkipped(id)) => info!(profile = %p.name, "{} for this instant was already skipped: its previous run {id} is still going", p.name),
             Err(e) => match retry_pause(at, clock::now(), attempt) {
                 Some(pause) => {
                     warn!(profile = %p.name, "cannot queue a run of {} (try {attempt}): {e:#}", p.name);

@@ -50,8 +50,11 @@ pub enum Enqueued {
     Created(i64),
     /// Another instance (or an earlier life of this one) already created the run for this slot.
     Exists(i64),
-    /// The profile's previous run is still going; this firing is skipped.
+    /// The profile's previous run is still going; this firing is skipped, and this call is the
+    /// first (of any instance) to skip it.
     Busy(i64),
+    /// As `Busy`, but another instance (or an earlier call) skipped this firing already.
+    BusySkipped(i64),
 }
 
 /// A queued run still going, as the workers need it.
@@ -122,7 +125,18 @@ impl Store {
                 .await?;
             if let Some(busy) = busy {
                 tx.rollback().await?;
-                return Ok(Enqueued::Busy(busy.get(0)));
+                let running: i64 = busy.get(0);
+                let noted = sqlx::query(
+                    "INSERT INTO skipped_firings (profile, slot, running_run, skipped_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (profile, slot) DO NOTHING",
+                )
+                .bind(spec.profile.clone())
+                .bind(slot)
+                .bind(running)
+                .bind(clock::stamp(now))
+                .execute(&self.pool)
+                .await?;
+                return Ok(if noted.rows_affected() == 1 { Enqueued::Busy(running) } else { Enqueued::BusySkipped(running) });
             }
         }
         let run_id: i64 = row.get(0);
@@ -397,8 +411,10 @@ impl Store {
 
     /// Deletes the per-domain results and queue rows of runs finished before `before`, a few runs
     /// at a time (each in its own statement, so no transaction grows with the data); returns the
-    /// results deleted. Runs, tickets and ticket history stay.
+    /// results deleted. Runs, tickets and ticket history stay; the record of firings skipped
+    /// before then goes too.
     pub async fn prune_results(&self, before: DateTime<Utc>) -> Result<u64> {
+        sqlx::query("DELETE FROM skipped_firings WHERE skipped_at < $1").bind(clock::stamp(before)).execute(&self.pool).await?;
         let mut deleted = 0;
         loop {
             let rows = sqlx::query(
@@ -489,6 +505,13 @@ mod tests {
             let Enqueued::Created(id) = first else { panic!("{first:?}") };
             assert_eq!(store.enqueue_run(&spec("nightly", t0()), &targets(3, t0()), t0(), true).await.unwrap(), Enqueued::Exists(id));
             let later = t0() + Duration::hours(1);
+            assert_eq!(store.enqueue_run(&spec("nightly", later), &targets(3, later), later, true).await.unwrap(), Enqueued::Busy(id));
+            // A second instance firing the same instant: skipped too, but not counted again.
+            assert_eq!(store.enqueue_run(&spec("nightly", later), &targets(3, later), later, true).await.unwrap(), Enqueued::BusySkipped(id));
+            // The record of the skip is kept as long as results are.
+            store.prune_results(later).await.unwrap();
+            assert_eq!(store.enqueue_run(&spec("nightly", later), &targets(3, later), later, true).await.unwrap(), Enqueued::BusySkipped(id));
+            store.prune_results(later + Duration::seconds(1)).await.unwrap();
             assert_eq!(store.enqueue_run(&spec("nightly", later), &targets(3, later), later, true).await.unwrap(), Enqueued::Busy(id));
             assert!(matches!(store.enqueue_run(&spec("dns", t0()), &targets(1, t0()), t0(), true).await.unwrap(), Enqueued::Created(_)));
             assert_eq!(store.run_progress(id).await.unwrap(), (0, 3));
