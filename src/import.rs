@@ -135,10 +135,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// Reads one JSON Lines row, an object, as a derived `Deserialize` would, and about as fast
 /// (no `#[serde(flatten)]`, which buffers every value): into the row, or, when a key looks like
 /// a misspelling of a column ([`misspelling`]), into why the row is rejected. The value of any
-/// other key is skipped, not kept, and the key is added to `ignored`, with `line`, the first
-/// time it is seen; keys are compared without being copied.
+/// other key is skipped, not kept, and noted in `ignored` with `line`; keys are compared without
+/// being copied.
 struct JsonRow<'a> {
-    ignored: &'a mut Vec<(String, u64)>,
+    ignored: &'a mut Ignored,
     line: u64,
 }
 
@@ -165,17 +165,46 @@ impl<'de> serde::de::Visitor<'de> for JsonRow<'_> {
                 Key::Column(i) => row.0[i] = map.next_value()?,
                 Key::Other(name) => {
                     map.next_value::<serde::de::IgnoredAny>()?;
-                    if self.ignored.iter().any(|(k, _)| *k == name) {
+                    if self.ignored.names(&name) {
                         continue;
                     }
                     match misspelling(&name) {
                         Some(known) => _ = misspelt.get_or_insert_with(|| format!("unknown key {name:?} (did you mean {known:?}?)")),
-                        None => self.ignored.push((name.into_owned(), self.line)),
+                        None => self.ignored.note(&name, self.line),
                     }
                 }
             }
         }
         Ok(misspelt.map_or(Ok(row), Err))
+    }
+}
+
+/// How many of the names of columns or keys beiand does not read are kept and named.
+const MAX_IGNORED_NAMED: usize = 32;
+
+/// The columns or keys beiand does not read, for the warning that names them: the first
+/// [`MAX_IGNORED_NAMED`] names, each with the line it was first met on, and the line of the
+/// first one past those. Bounded, so that a file whose every row has a key of its own costs no
+/// more than one with a few (and its warning is not as long as the file).
+#[derive(Default, Debug)]
+struct Ignored {
+    named: Vec<(String, u64)>,
+    more: Option<u64>,
+}
+
+impl Ignored {
+    /// Whether `name` is one of those named.
+    fn names(&self, name: &str) -> bool {
+        self.named.iter().any(|(k, _)| k == name)
+    }
+
+    fn note(&mut self, name: &str, line: u64) {
+        if self.names(name) {
+        } else if self.named.len() < MAX_IGNORED_NAMED {
+            self.named.push((name.to_string(), line));
+        } else {
+            self.more.get_or_insert(line);
+        }
     }
 }
 
@@ -191,8 +220,8 @@ struct Rows {
     window_size: usize,
     format: Format,
     out: Collector,
-    /// How many of `out.ignored` were reported.
-    reported: usize,
+    /// How many of `out.ignored`'s names were reported, and whether its `more` was.
+    reported: (usize, bool),
 }
 
 enum Format {
@@ -224,13 +253,13 @@ impl Rows {
     fn new(source: Box<dyn Read + Send>, csv: bool, gb18030: bool, window_size: usize) -> Result<Rows> {
         let gb18030 = gb18030.then(|| encoding_rs::GB18030.new_decoder_without_bom_handling());
         let (window, format, out) = (Vec::new(), Format::Jsonl(1), Collector::default());
-        let mut rows = Rows { source, gb18030, eof: false, window, window_size, format, out, reported: 0 };
+        let mut rows = Rows { source, gb18030, eof: false, window, window_size, format, out, reported: (0, false) };
         if csv {
             rows.format = Format::Csv(loop {
                 rows.fill()?;
                 if let Some((header, ignored, len)) = Csv::header(&rows.window, rows.eof)? {
                     rows.window.drain(..len);
-                    rows.out.ignored = ignored.into_iter().map(|name| (name, 1)).collect();
+                    rows.out.ignored = ignored;
                     break header;
                 }
             });
@@ -241,16 +270,20 @@ impl Rows {
     /// The columns or keys beiand does not read that were met since the last call, as a warning
     /// (`columns "备注", "id" are not ones beiand reads; ignored`) and the line where the first
     /// of them is: the header, or the first row with that key.
+    /// Past [`MAX_IGNORED_NAMED`] names, the rest are told of once, unnamed.
     fn newly_ignored(&mut self) -> Option<(u64, String)> {
-        let new = &self.out.ignored[self.reported..];
-        let &(_, line) = new.first()?;
-        self.reported = self.out.ignored.len();
+        let ignored = &self.out.ignored;
+        let new = &ignored.named[self.reported.0..];
+        let more = ignored.more.filter(|_| !self.reported.1);
+        let line = new.first().map(|&(_, line)| line).or(more)?;
+        self.reported = (ignored.named.len(), ignored.more.is_some());
         let kind = if matches!(self.format, Format::Csv(_)) { "column" } else { "key" };
         let names = new.iter().map(|(name, _)| format!("{name:?}")).collect::<Vec<_>>().join(", ");
-        let text = if new.len() == 1 {
-            format!("{kind} {names} is not one beiand reads; ignored")
-        } else {
-            format!("{kind}s {names} are not ones beiand reads; ignored")
+        let text = match (new.len(), more.is_some()) {
+            (0, _) => format!("more {kind}s are not ones beiand reads (past the first {MAX_IGNORED_NAMED}, not named); ignored"),
+            (1, false) => format!("{kind} {names} is not one beiand reads; ignored"),
+            (_, false) => format!("{kind}s {names} are not ones beiand reads; ignored"),
+            (_, true) => format!("{kind}s {names} and more (not named) are not ones beiand reads; ignored"),
         };
         Some((line, text))
     }
@@ -458,7 +491,7 @@ impl Csv {
     /// A column that is not one of [`COLUMNS`] is ignored, its values never read, unless it looks
     /// like a misspelling of one ([`misspelling`]): that fails the file, as a missing required
     /// column does, or a column given twice.
-    fn header(bytes: &[u8], eof: bool) -> Result<Option<(Csv, Vec<String>, usize)>> {
+    fn header(bytes: &[u8], eof: bool) -> Result<Option<(Csv, Ignored, usize)>> {
         let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let mut rdr = csv_reader(&bytes[bom..], true);
         let raw = rdr.byte_headers().context("reading the header row")?.clone();
@@ -473,12 +506,11 @@ impl Csv {
             .map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
         // A column without a name is what a spreadsheet writes for an empty column at the end
         // (`site_number,site_name,domains,`): ignored while it holds nothing (see `row`).
-        let (mut ignored, mut misspelt) = (Vec::new(), Vec::new());
+        let (mut ignored, mut misspelt) = (Ignored::default(), Vec::new());
         for h in headers.iter().filter(|h| !h.is_empty() && !COLUMNS.contains(&h.as_str())) {
             match misspelling(h) {
                 Some(known) => misspelt.push(format!("unknown column {h:?} (did you mean {known:?}?)")),
-                None if !ignored.contains(h) => ignored.push(h.clone()),
-                None => {}
+                None => ignored.note(h, 1),
             }
         }
         if !misspelt.is_empty() {
@@ -699,8 +731,8 @@ impl<'a> LineCounter<'a> {
 struct Collector {
     batch: Batch,
     seen: HashMap<Box<str>, u64>,
-    /// The names of the columns or keys ignored, each with the line it was first met on.
-    ignored: Vec<(String, u64)>,
+    /// The columns or keys ignored.
+    ignored: Ignored,
 }
 
 impl Collector {
@@ -1099,6 +1131,41 @@ mod tests {
         assert!(rows.newly_ignored().is_some());
         rows.next_batch(5).unwrap();
         assert_eq!(rows.newly_ignored(), Some((6, "key \"remark\" is not one beiand reads; ignored".into())));
+    }
+
+    #[test]
+    fn past_the_first_keys_beiand_does_not_read_the_rest_are_told_of_unnamed() {
+        let row = |i: usize, keys: std::ops::Range<usize>| {
+            let extra: String = keys.map(|k| format!(",\"x{k}\":{k}")).collect();
+            format!("{{\"site_number\":\"京ICP备12345678号-{i}\",\"site_name\":\"站\",\"domains\":\"d{i}.cn\"{extra}}}\n")
+        };
+        // One row with every key beiand does not read, or a key of their own on each row.
+        let named: Vec<String> = (0..MAX_IGNORED_NAMED).map(|k| format!("\"x{k}\"")).collect();
+        let in_one = row(1, 0..MAX_IGNORED_NAMED + 8);
+        let one_each: String = (0..MAX_IGNORED_NAMED + 8).map(|k| row(k + 1, k..k + 1)).collect();
+        for (text, more_at) in [(in_one, 1), (one_each, MAX_IGNORED_NAMED as u64 + 1)] {
+            let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.into_bytes())), false, false, WINDOW).unwrap();
+            let batch = rows.next_batch(100).unwrap().unwrap();
+            assert!(batch.rejected.is_empty(), "{:?}", batch.rejected);
+            let text = format!("keys {} and more (not named) are not ones beiand reads; ignored", named.join(", "));
+            assert_eq!(rows.newly_ignored(), Some((1, text)));
+            assert_eq!(rows.out.ignored.more, Some(more_at));
+            assert_eq!(rows.newly_ignored(), None, "told once");
+        }
+        // Named in one batch, the rest first met in a later one.
+        let text: String = (0..MAX_IGNORED_NAMED + 2).map(|k| row(k + 1, k..k + 1)).collect();
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.into_bytes())), false, false, WINDOW).unwrap();
+        rows.next_batch(MAX_IGNORED_NAMED).unwrap();
+        assert!(rows.newly_ignored().unwrap().1.ends_with("\"x31\" are not ones beiand reads; ignored"));
+        rows.next_batch(MAX_IGNORED_NAMED).unwrap();
+        let later = "more keys are not ones beiand reads (past the first 32, not named); ignored".to_string();
+        assert_eq!(rows.newly_ignored(), Some((MAX_IGNORED_NAMED as u64 + 1, later)));
+        // A CSV header with as many columns beiand does not read.
+        let header: Vec<String> = (0..MAX_IGNORED_NAMED + 8).map(|k| format!("x{k}")).collect();
+        let text = format!("site_number,site_name,domains,{}\n", header.join(","));
+        let mut rows = Rows::new(Box::new(std::io::Cursor::new(text.into_bytes())), true, false, WINDOW).unwrap();
+        let text = format!("columns {} and more (not named) are not ones beiand reads; ignored", named.join(", "));
+        assert_eq!(rows.newly_ignored(), Some((1, text)));
     }
 
     #[test]
