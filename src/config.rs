@@ -372,7 +372,9 @@ fn cron_expr<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::
     }
     let schedule = cron::Schedule::from_str(&expr)
         .map_err(|e| serde::de::Error::custom(format!("invalid cron expression {expr:?}: {e}")))?;
-    if schedule.upcoming(chrono::Utc).next().is_none() {
+    // Never at all (30 February), not merely no more (a one-off campaign's year, once past: a
+    // config that held it must still load after it fired; the scheduler leaves it out).
+    if schedule.after(&chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.with_timezone(&crate::clock::shanghai())).next().is_none() {
         return Err(serde::de::Error::custom(format!("cron expression {expr:?} never fires")));
     }
     Ok(expr)
@@ -583,6 +585,9 @@ timeout_ms = "fast""#, "line 7"),
         assert!(err.to_string().contains("line 9") && err.to_string().contains("starts with seconds") && err.to_string().contains("\"0 0 2 * * *\""), "{err}");
         let err = parse(&format!("{MINIMAL}[[schedule]]\nname = \"n\"\ncron = \"0 0 2 30 2 *\"\n")).unwrap_err();
         assert!(err.to_string().contains("line 9") && err.to_string().contains("never fires"), "{err}");
+        // One that fired for the last time (a past year) still loads: the config of a finished
+        // campaign must not stop the daemon's restart.
+        parse(&format!("{MINIMAL}[[schedule]]\nname = \"n\"\ncron = \"0 0 2 9 10 * 2020\"\n")).unwrap();
         let err = parse(&format!("{MINIMAL}[tickets.deadline_days]\n\"page.nope\" = 3\n")).unwrap_err();
         assert!(err.to_string().contains("line 8"), "{err}");
         let err = parse(&format!("{MINIMAL}[tickets]\nextra_holidays = [\"2026-13-01\"]\n")).unwrap_err();

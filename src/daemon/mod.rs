@@ -284,6 +284,8 @@ async fn scheduler(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, mut rel
             if let Some(at) = kept.or(missed).or_else(|| schedule::next_fire(&p.cron, now)) {
                 info!(profile = %p.name, "next run of {} at {}", p.name, at.with_timezone(&clock::shanghai()).to_rfc3339());
                 planned.insert(p.name.clone(), (p.cron.clone(), at));
+            } else {
+                warn!(profile = %p.name, "{} does not fire again: its cron expression {:?} has no instant after now", p.name, p.cron);
             }
         }
         *next = planned;
