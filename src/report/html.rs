@@ -4,7 +4,7 @@
 //! filing passes through [`escape::html`].
 
 use super::escape::html as esc;
-use super::{chart, ip_class_zh, CategoryRow, Report, SubjectNotice, TicketLine};
+use super::{appeal_zh, chart, ip_class_zh, CategoryRow, Report, SubjectNotice, TicketLine};
 use crate::ticket::evidence::DomainEvidence;
 use std::fmt::Write;
 
@@ -180,15 +180,6 @@ fn overdue_table(lines: &[TicketLine]) -> String {
     }
     s.push_str("</tbody></table>");
     s
-}
-
-fn appeal_zh(a: Option<&str>) -> &'static str {
-    match a {
-        Some("pending") => "申诉处理中",
-        Some("upheld") => "申诉已支持",
-        Some("rejected") => "申诉已驳回",
-        _ => "",
-    }
 }
 
 fn notice_section(r: &Report, n: &SubjectNotice) -> String {

@@ -316,16 +316,15 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Chinese names of address classes (`check::ip::ClassifiedIp::class`).
-pub fn ip_class_zh(class: &str) -> &str {
-    match class {
-        "provider_mainland" => "本接入商境内",
-        "provider_out_of_region" => "本接入商境外节点",
-        "other_mainland" => "境内其他服务商",
-        "overseas" => "境外",
-        "not_provider" => "非本接入商",
-        "non_public" => "非公网地址",
-        other => other,
+pub use crate::ticket::evidence::ip_class_zh;
+
+/// Chinese words for the customer's appeal (`ticket::AppealState::as_str`), empty for none.
+pub fn appeal_zh(a: Option<&str>) -> &'static str {
+    match a {
+        Some("pending") => "申诉处理中",
+        Some("upheld") => "申诉已支持",
+        Some("rejected") => "申诉已驳回",
+        _ => "",
     }
 }
 
