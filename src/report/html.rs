@@ -239,7 +239,8 @@ fn notice_section(r: &Report, n: &SubjectNotice) -> String {
         "<p>如需延期，请在截止日期前提出申请并说明理由；如对核查结果有异议，可在每个整改期限内提出一次申诉。\
          逾期未完成整改的，我司将依规采取限制访问、取消接入等措施，由此产生的影响由网站主办者承担。</p>",
     );
-    let _ = write!(s, r#"<p class="sign">{}<br>{}</p>"#, esc(&r.provider), r.generated_date.format("%Y年%m月%d日"));
+    // Dated as official documents are (GB/T 9704): no zero before a one-digit month or day.
+    let _ = write!(s, r#"<p class="sign">{}<br>{}</p>"#, esc(&r.provider), r.generated_date.format("%Y年%-m月%-d日"));
     s.push_str("</section>");
     s
 }
@@ -313,5 +314,17 @@ mod tests {
         assert!(page.contains("第十三条、第二十五条"));
         assert!(page.contains("2026-10-09") && page.contains("@media print"));
         assert!(page.contains("<svg"));
+    }
+
+    #[tokio::test]
+    async fn the_notice_is_dated_as_chinese_official_documents_are() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
+        // GB/T 9704: months and days are not padded with a zero.
+        r.generated_date = chrono::NaiveDate::from_ymd_opt(2026, 9, 5).unwrap();
+        let page = render(&r);
+        assert!(page.contains("示例云<br>2026年9月5日</p>"), "{}", page[page.find("class=\"sign\"").unwrap()..].chars().take(40).collect::<String>());
     }
 }
