@@ -290,7 +290,8 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
 }
 
 /// `beiand report`: builds, renders and writes the report (`-` writes to stdout). The file is
-/// written next to its destination and renamed into place, so a reader never sees half a report.
+/// written next to its destination and renamed into place, so a reader never sees half a report;
+/// it gets the permissions the umask gives a new file.
 pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
     let report = build(&store, cfg, clock::now()).await;
@@ -303,7 +304,12 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
         return Ok(());
     }
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    // Created as a shell redirection would create it (0666 less the umask), not private to
+    // its writer as temporary files are: the report is for the compliance team to read.
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, &bytes)?;
     tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
@@ -434,5 +440,31 @@ pub(crate) mod tests {
             assert_eq!(json["totals"]["overdue"], 1);
             assert_eq!(json["overdue"][0]["deadline"], "2026-10-09");
         }
+    }
+
+    /// The process's umask, as Linux shows it in /proc/self/status.
+    fn umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:")).unwrap();
+        u32::from_str_radix(line.trim(), 8).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_report_file_gets_the_permissions_the_umask_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config::parse(
+            &format!(
+                "[database]\nurl = \"sqlite://{}/b.db\"\n[provider]\nname = \"示例云\"\ninventory = \"inv.csv\"\n[dns]\nnameservers = [\"127.0.0.1:53\"]\n",
+                dir.path().display()
+            ),
+            &dir.path().join("beiand.toml"),
+        )
+        .unwrap();
+        let out = dir.path().join("report.html");
+        run(&cfg, Format::Html, &out).await.unwrap();
+        // As `beiand report --out - > report.html` would create it, not private to its writer.
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask(), "mode {mode:o}");
     }
 }
