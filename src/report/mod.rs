@@ -226,10 +226,9 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
     let applied: HashMap<i64, i64> =
         store.ticket_runs(TREND_RUNS * 2).await?.into_iter().map(|r| (r.run_id, r.open_total + r.overdue_total)).collect();
     let mut trend: Vec<TrendPoint> = store
-        .runs(TREND_RUNS)
+        .finished_runs(TREND_RUNS)
         .await?
         .into_iter()
-        .filter(|r| r.state != "running")
         .map(|r| TrendPoint {
             run_id: r.id,
             started_at: r.started_at,
@@ -439,6 +438,22 @@ pub(crate) mod tests {
             let json: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json).unwrap()).unwrap();
             assert_eq!(json["totals"]["overdue"], 1);
             assert_eq!(json["overdue"][0]["deadline"], "2026-10-09");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_trend_shows_the_last_30_finished_runs_while_one_is_running() {
+        for store in each_backend().await {
+            for i in 0..TREND_RUNS + 5 {
+                let t = at("2026-09-01T02:00:00+08:00") + chrono::Duration::days(i);
+                let id = store.start_run("nightly", "dns,http,page", 1, t).await.unwrap();
+                store.finish_run(id, "completed", 1, 0, 0, None, t).await.unwrap();
+            }
+            let running = store.start_run("nightly", "dns,http,page", 1, at("2026-10-10T02:00:00+08:00")).await.unwrap();
+            let r = build(&store, &cfg(), at("2026-10-10T10:00:00+08:00")).await.unwrap();
+            assert_eq!(r.trend.len(), TREND_RUNS as usize);
+            assert!(r.trend.iter().all(|p| p.run_id != running));
+            assert_eq!(r.trend.last().unwrap().run_id, running - 1, "the newest finished run is the last point");
         }
     }
 
