@@ -35,7 +35,14 @@ pub const HEADER: [&str; 22] = [
 
 /// The CSV bytes.
 pub fn render(r: &Report) -> Result<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
+    let mut out = Vec::new();
+    write(r, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the CSV into `out`, row by row.
+pub fn write(r: &Report, mut out: impl std::io::Write) -> Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
     {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(HEADER)?;
@@ -77,7 +84,7 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         }
         w.flush()?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -93,8 +100,8 @@ mod tests {
             seeded(&store).await;
             let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
             let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
-            r.tickets[0].evidence.domains[0].title = Some("=HYPERLINK(\"http://evil.example/\",\"点我\")".into());
-            r.tickets[0].site_name = Some("+cmd|' /C calc'!A0".into());
+            std::sync::Arc::make_mut(&mut r.tickets[0]).evidence.domains[0].title = Some("=HYPERLINK(\"http://evil.example/\",\"点我\")".into());
+            std::sync::Arc::make_mut(&mut r.tickets[0]).site_name = Some("+cmd|' /C calc'!A0".into());
             let bytes = render(&r).unwrap();
             assert!(bytes.starts_with("\u{feff}".as_bytes()));
             let mut rd = csv::Reader::from_reader(&bytes[3..]);
@@ -120,8 +127,8 @@ mod tests {
         seeded(&store).await;
         let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
         let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
-        r.tickets[0].appeal_state = Some("pending");
-        r.tickets[1].appeal_state = Some("rejected");
+        std::sync::Arc::make_mut(&mut r.tickets[0]).appeal_state = Some("pending");
+        std::sync::Arc::make_mut(&mut r.tickets[1]).appeal_state = Some("rejected");
         let bytes = render(&r).unwrap();
         let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..]).records().map(|r| r.unwrap()).collect();
         assert_eq!((&rows[0][15], &rows[1][15], &rows[2][15]), ("申诉处理中", "申诉已驳回", ""));

@@ -156,7 +156,7 @@ fn summary_table(cats: &[CategoryRow]) -> String {
     s
 }
 
-fn overdue_table(lines: &[TicketLine]) -> String {
+fn overdue_table(lines: &[std::sync::Arc<TicketLine>]) -> String {
     if lines.is_empty() {
         return r#"<p class="empty">没有逾期工单。</p>"#.into();
     }
@@ -247,6 +247,14 @@ fn notice_section(r: &Report, n: &SubjectNotice) -> String {
 
 /// The whole report page.
 pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    write(r, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("the page is UTF-8")
+}
+
+/// Writes the whole report page into `w`, one subject's notice at a time, so that the page of a
+/// report with many subjects is never held whole.
+pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
@@ -278,11 +286,11 @@ pub fn render(r: &Report) -> String {
     let _ = write!(s, "<h2>近期核查趋势（最近 {} 次运行）</h2>", r.trend.len());
     s.push_str(&chart::svg(&r.trend));
     s.push_str("</section>");
+    w.write_all(s.as_bytes())?;
     for n in &r.subjects {
-        s.push_str(&notice_section(r, n));
+        w.write_all(notice_section(r, n).as_bytes())?;
     }
-    s.push_str("</body></html>\n");
-    s
+    w.write_all(b"</body></html>\n")
 }
 
 #[cfg(test)]

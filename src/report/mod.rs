@@ -26,6 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Runs shown in the trend.
 pub const TREND_RUNS: i64 = 30;
@@ -122,8 +123,8 @@ pub struct TrendPoint {
 pub struct SubjectNotice {
     pub subject_number: String,
     pub subject_name: Option<String>,
-    /// Its open and overdue tickets.
-    pub tickets: Vec<TicketLine>,
+    /// Its open and overdue tickets (the same lines as [`Report::tickets`], not copies).
+    pub tickets: Vec<Arc<TicketLine>>,
     /// The notice texts of the codes concerned.
     pub notices: Vec<Notice>,
     pub earliest_deadline: NaiveDate,
@@ -137,26 +138,27 @@ pub struct Report {
     pub provider: String,
     pub totals: Counts,
     pub by_category: Vec<CategoryRow>,
-    /// Overdue tickets, oldest deadline first.
-    pub overdue: Vec<TicketLine>,
+    /// Overdue tickets, oldest deadline first (the same lines as [`Report::tickets`], not copies).
+    pub overdue: Vec<Arc<TicketLine>>,
     /// Recent runs, oldest first.
     pub trend: Vec<TrendPoint>,
     /// Subjects with open or overdue tickets, the most urgent first.
     pub subjects: Vec<SubjectNotice>,
     /// Every ticket, overdue first, then open, then closed ones; oldest deadline first within.
-    pub tickets: Vec<TicketLine>,
+    pub tickets: Vec<Arc<TicketLine>>,
 }
 
-fn line(t: &Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::config::EscalationStep], today: NaiveDate) -> TicketLine {
+/// The report's line for a ticket, which it takes over (its evidence is moved, not copied).
+fn line(t: Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::config::EscalationStep], today: NaiveDate) -> TicketLine {
     let n = notice::notice(t.code);
     TicketLine {
         id: t.id,
         state: t.state,
         state_zh: t.state.zh(),
-        site_number: t.site_number.clone(),
+        site_number: t.site_number,
         site_name: filing.map(|f| f.site_name.clone()),
         domains: filing.map(|f| f.domains.clone()).unwrap_or_default(),
-        subject_number: t.subject_number.clone(),
+        subject_number: t.subject_number,
         subject_name: filing.and_then(|f| f.subject_name.clone()),
         code: t.code,
         category: t.code.category().map(|c| c.zh()).unwrap_or(""),
@@ -168,7 +170,7 @@ fn line(t: &Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::con
         period: t.period,
         appeal_state: t.appeal_state.map(|a| a.as_str()),
         escalation: steps.iter().take(usize::try_from(t.escalation_level).unwrap_or(0)).map(|s| s.step.zh()).collect(),
-        evidence: t.evidence.clone(),
+        evidence: t.evidence,
     }
 }
 
@@ -192,10 +194,14 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
     sites.sort();
     sites.dedup();
     let filings = store.filings_by_numbers(&sites).await?;
-    let mut lines: Vec<TicketLine> = tickets
-        .iter()
-        .map(|t| line(t, filings.get(&t.site_number).map(|(f, _)| f), &cal, &cfg.tickets.escalation, today))
+    let mut lines: Vec<Arc<TicketLine>> = tickets
+        .into_iter()
+        .map(|t| {
+            let filing = filings.get(&t.site_number).map(|(f, _)| f);
+            Arc::new(line(t, filing, &cal, &cfg.tickets.escalation, today))
+        })
         .collect();
+    drop(filings);
     lines.sort_by_key(|l| (rank(l.state), l.deadline, l.id));
 
     let mut totals = Counts::default();
@@ -221,7 +227,7 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
         }
     }
 
-    let overdue: Vec<TicketLine> = lines.iter().filter(|l| l.state == State::Overdue).cloned().collect();
+    let overdue: Vec<Arc<TicketLine>> = lines.iter().filter(|l| l.state == State::Overdue).cloned().collect();
 
     let applied: HashMap<i64, i64> =
         store.ticket_runs(TREND_RUNS * 2).await?.into_iter().map(|r| (r.run_id, r.open_total + r.overdue_total)).collect();
@@ -241,7 +247,7 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
         .collect();
     trend.reverse();
 
-    let mut by_subject: BTreeMap<String, Vec<TicketLine>> = BTreeMap::new();
+    let mut by_subject: BTreeMap<String, Vec<Arc<TicketLine>>> = BTreeMap::new();
     for l in lines.iter().filter(|l| l.state.is_active()) {
         by_subject.entry(l.subject_number.clone()).or_default().push(l.clone());
     }
@@ -277,15 +283,23 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
 
 /// Renders the report in `format`.
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
-    Ok(match format {
-        Format::Html => html::render(report).into_bytes(),
-        Format::Csv => csv::render(report)?,
+    let mut out = Vec::new();
+    write(report, format, &mut out)?;
+    Ok(out)
+}
+
+/// Renders the report in `format` into `w` as it goes (the HTML a subject's notice at a time), so
+/// that a report of many tickets is not held twice, once as data and once as text.
+pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> Result<()> {
+    match format {
+        Format::Html => html::write(report, &mut *w)?,
+        Format::Csv => csv::write(report, &mut *w)?,
         Format::Json => {
-            let mut v = serde_json::to_vec_pretty(report)?;
-            v.push(b'\n');
-            v
+            serde_json::to_writer_pretty(&mut *w, report)?;
+            w.write_all(b"\n")?;
         }
-    })
+    }
+    Ok(())
 }
 
 /// `beiand report`: builds, renders and writes the report (`-` writes to stdout). The file is
@@ -296,10 +310,10 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
     let report = build(&store, cfg, clock::now()).await;
     store.close().await;
     let report = report?;
-    let bytes = render(&report, format)?;
     if out == Path::new("-") {
-        use std::io::Write;
-        std::io::stdout().write_all(&bytes)?;
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        write(&report, format, &mut w)?;
+        std::io::Write::flush(&mut w)?;
         return Ok(());
     }
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -309,7 +323,11 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &bytes)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&report, format, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+    }
     tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "report written to {} ({} open, {} overdue, {} subject notice(s))",
@@ -435,6 +453,10 @@ pub(crate) mod tests {
             assert_eq!(r.subjects[0].tickets.len(), 2, "closed tickets are not in a notice");
             assert_eq!(r.subjects[0].earliest_deadline.to_string(), "2026-10-09");
             assert_eq!(r.subjects[0].notices.len(), 2);
+            // One copy of each ticket, however many parts of the report show it: a report of every
+            // ticket ever opened must not hold their evidence three times over.
+            assert!(std::sync::Arc::ptr_eq(&r.overdue[0], &r.tickets[0]));
+            assert!(std::sync::Arc::ptr_eq(&r.subjects[0].tickets[0], &r.tickets[0]));
             let json: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json).unwrap()).unwrap();
             assert_eq!(json["totals"]["overdue"], 1);
             assert_eq!(json["overdue"][0]["deadline"], "2026-10-09");
