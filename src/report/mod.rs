@@ -302,10 +302,27 @@ pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> Res
     Ok(())
 }
 
+/// Refuses an `--out` path the report could not be written to, before the report is built: a
+/// folder, or a file in a folder that does not exist.
+fn check_out(out: &Path) -> Result<()> {
+    if out == Path::new("-") {
+        return Ok(());
+    }
+    if out.is_dir() {
+        anyhow::bail!("--out {} is a folder; give the path of the report file", out.display());
+    }
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!("cannot write {}: folder {} does not exist", out.display(), dir.display());
+    }
+    Ok(())
+}
+
 /// `beiand report`: builds, renders and writes the report (`-` writes to stdout). The file is
 /// written next to its destination and renamed into place, so a reader never sees half a report;
 /// it gets the permissions the umask gives a new file.
 pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
+    check_out(out)?;
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
     let report = build(&store, cfg, clock::now()).await;
     store.close().await;
