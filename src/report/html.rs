@@ -283,7 +283,12 @@ pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     s.push_str(&summary_table(&r.by_category));
     s.push_str("<h2>逾期工单（最早到期在前）</h2>");
     s.push_str(&overdue_table(&r.overdue));
-    let _ = write!(s, "<h2>近期核查趋势（最近 {} 次运行）</h2>", r.trend.len());
+    match r.trend.len() {
+        0 => s.push_str("<h2>近期核查趋势</h2>"),
+        n => {
+            let _ = write!(s, "<h2>近期核查趋势（最近 {n} 次运行）</h2>");
+        }
+    }
     s.push_str(&chart::svg(&r.trend));
     s.push_str("</section>");
     w.write_all(s.as_bytes())?;
@@ -322,6 +327,16 @@ mod tests {
         assert!(page.contains("第十三条、第二十五条"));
         assert!(page.contains("2026-10-09") && page.contains("@media print"));
         assert!(page.contains("<svg"));
+    }
+
+    #[tokio::test]
+    async fn an_empty_database_gives_a_report_that_says_so() {
+        let store = each_backend().await.remove(0);
+        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let page = render(&crate::report::build(&store, &cfg(), now).await.unwrap());
+        assert!(page.contains("暂无工单") && page.contains("没有逾期工单") && page.contains("暂无核查记录"));
+        assert!(page.contains("<h2>近期核查趋势</h2>"), "no \"最近 0 次运行\"");
+        assert!(!page.contains(r#"<section class="notice">"#));
     }
 
     #[tokio::test]
