@@ -258,7 +258,7 @@ pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
-        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="beiand {}"><title>备案核查报告 - {} - {}</title><style>{CSS}</style></head><body>"#,
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="beiand {}"><title>备案核查整改报告 - {} - {}</title><style>{CSS}</style></head><body>"#,
         env!("CARGO_PKG_VERSION"),
         esc(&r.provider),
         r.generated_date
@@ -322,6 +322,8 @@ mod tests {
         assert!(!page.contains("<a "));
         // The summary and one notice for the subject, with its legal basis and what to do.
         assert!(page.contains("备案核查整改报告") && page.contains("整改通知"));
+        // The window's title (and a saved file's default name) uses the heading's words.
+        assert!(page.contains("<title>备案核查整改报告 - 示例云 - 2026-10-13</title>"));
         assert_eq!(page.matches(r#"<section class="notice">"#).count(), 1);
         assert!(page.contains("致：北京示例科技有限公司（主体备案号：京ICP备2024012345号）"));
         assert!(page.contains("第十三条、第二十五条"));
