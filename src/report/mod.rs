@@ -496,6 +496,39 @@ pub(crate) mod tests {
         }
     }
 
+    /// The keys of a JSON object, sorted.
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort();
+        k
+    }
+
+    #[tokio::test]
+    async fn the_json_has_the_shape_the_readme_gives() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let id = store.start_run("nightly", "dns,http,page", 1, at("2026-10-12T02:00:00+08:00")).await.unwrap();
+        store.finish_run(id, "completed", 1, 0, 1, None, at("2026-10-12T02:10:00+08:00")).await.unwrap();
+        let r = build(&store, &cfg(), at("2026-10-13T10:00:00+08:00")).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json).unwrap()).unwrap();
+        let readme = include_str!("../../README.md");
+        let counts = ["closed", "open", "overdue", "resolved", "superseded"];
+        assert_eq!(keys(&v), ["by_category", "generated_at", "generated_date", "overdue", "provider", "subjects", "tickets", "totals", "trend"]);
+        assert_eq!(keys(&v["totals"]), counts);
+        for (value, named) in [
+            (&v["tickets"][0], keys(&v["tickets"][0])),
+            (&v["trend"][0], keys(&v["trend"][0])),
+            (&v["subjects"][0], keys(&v["subjects"][0])),
+            (&v["by_category"][0], keys(&v["by_category"][0])),
+            (&v["by_category"][0]["codes"][0], keys(&v["by_category"][0]["codes"][0])),
+        ] {
+            for k in named.into_iter().filter(|k| !counts.contains(k)) {
+                assert!(readme.contains(&format!("\"{k}\"")), "README's report JSON lacks {k:?} of {value}");
+            }
+        }
+        assert_eq!(v["tickets"][0]["deadline"], "2026-10-09");
+    }
+
     /// The process's umask, as Linux shows it in /proc/self/status.
     fn umask() -> u32 {
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
