@@ -84,6 +84,8 @@ enum Command {
     /// Write the compliance report: totals, overdue tickets, trend, and per subject a printable
     /// rectification notice (整改通知).
     Report {
+        /// html: one printable page in Chinese (the summary, then one 整改通知 per subject); csv:
+        /// one row per ticket, UTF-8 with a BOM for Excel; json: everything the report holds.
         #[arg(long, value_enum, default_value = "html")]
         format: beiand::report::Format,
         /// Where to write the report (`-` for stdout).

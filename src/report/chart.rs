@@ -120,7 +120,7 @@ pub fn svg(points: &[TrendPoint]) -> String {
                 r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"><title>{}</title></circle>"#,
                 x(*i),
                 y(*v),
-                html(&format!("{name}：{v}（运行 {}，{}）", points[*i].run_id, label(&points[*i].started_at)))
+                html(&format!("{name}：{v}（运行 {}，{}，共核查 {} 个域名）", points[*i].run_id, label(&points[*i].started_at), points[*i].checked))
             );
         }
     }
@@ -173,6 +173,9 @@ mod tests {
         assert_eq!(s.matches("<circle").count(), 5, "no finding point for the degraded run");
         assert!(s.contains("降级，未改变工单"));
         assert!(s.contains("09-13 10:00"), "labels in Asia/Shanghai");
+        // Runs differ in scope (a nightly run, a re-check of open tickets, one domain): a point
+        // says how many domains its run checked.
+        assert!(s.contains("有问题的域名：5（运行 3，09-13 10:00，共核查 10 个域名）"), "{s}");
         // Runs never applied to tickets have no ticket point.
         let s = svg(&[p(1, "completed", 4, None)]);
         assert_eq!(s.matches("<circle").count(), 1);

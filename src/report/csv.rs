@@ -4,7 +4,7 @@
 //! [`escape::csv_cell`] so that nothing a website wrote can run as a formula.
 
 use super::escape::csv_cell;
-use super::{ip_class_zh, Report};
+use super::{appeal_zh, ip_class_zh, Report};
 use crate::ticket::notice;
 use anyhow::Result;
 
@@ -35,7 +35,14 @@ pub const HEADER: [&str; 22] = [
 
 /// The CSV bytes.
 pub fn render(r: &Report) -> Result<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
+    let mut out = Vec::new();
+    write(r, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the CSV into `out`, row by row.
+pub fn write(r: &Report, mut out: impl std::io::Write) -> Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
     {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(HEADER)?;
@@ -65,7 +72,7 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
                 t.deadline.to_string(),
                 t.overdue_working_days.to_string(),
                 t.period.to_string(),
-                t.appeal_state.unwrap_or("").to_string(),
+                appeal_zh(t.appeal_state).to_string(),
                 t.escalation.join("、"),
                 ips.join("; "),
                 statuses.join("; "),
@@ -77,7 +84,7 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         }
         w.flush()?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -93,8 +100,8 @@ mod tests {
             seeded(&store).await;
             let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
             let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
-            r.tickets[0].evidence.domains[0].title = Some("=HYPERLINK(\"http://evil.example/\",\"点我\")".into());
-            r.tickets[0].site_name = Some("+cmd|' /C calc'!A0".into());
+            std::sync::Arc::make_mut(&mut r.tickets[0]).evidence.domains[0].title = Some("=HYPERLINK(\"http://evil.example/\",\"点我\")".into());
+            std::sync::Arc::make_mut(&mut r.tickets[0]).site_name = Some("+cmd|' /C calc'!A0".into());
             let bytes = render(&r).unwrap();
             assert!(bytes.starts_with("\u{feff}".as_bytes()));
             let mut rd = csv::Reader::from_reader(&bytes[3..]);
@@ -112,5 +119,21 @@ mod tests {
             assert_eq!((&rows[0][2], &rows[0][12], &rows[0][13]), ("overdue", "2026-10-09", "3"));
             assert_eq!(&rows[0][21], "《非经营性互联网信息服务备案管理办法》第十四条");
         }
+    }
+
+    #[tokio::test]
+    async fn appeal_and_address_classes_are_written_in_chinese() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
+        std::sync::Arc::make_mut(&mut r.tickets[0]).appeal_state = Some("pending");
+        std::sync::Arc::make_mut(&mut r.tickets[1]).appeal_state = Some("rejected");
+        let bytes = render(&r).unwrap();
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..]).records().map(|r| r.unwrap()).collect();
+        assert_eq!((&rows[0][15], &rows[1][15], &rows[2][15]), ("申诉处理中", "申诉已驳回", ""));
+        // The evidence summary names the address class as the address column does.
+        assert!(rows[0][20].contains("47.93.1.1 本接入商境内"), "{}", &rows[0][20]);
+        assert!(!rows[0][20].contains("provider_mainland"), "{}", &rows[0][20]);
     }
 }

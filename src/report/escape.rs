@@ -13,6 +13,9 @@ pub fn html(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             // Control characters other than tab and newline have no business in a report.
             c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            // Nor have direction embeddings, overrides and isolates: they would let a page's
+            // text reorder on screen what the report puts after it ("Trojan Source").
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -40,6 +43,11 @@ mod tests {
         assert_eq!(html(r#"a" onmouseover='x' & b"#), "a&quot; onmouseover=&#39;x&#39; &amp; b");
         assert_eq!(html("首页\u{0}"), "首页\u{fffd}");
         assert_eq!(html("line\nnext"), "line\nnext");
+        // Direction overrides and isolates would let a page's text reorder what follows it
+        // on screen ("Trojan Source"); they are shown as replacement characters.
+        for c in ['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+            assert_eq!(html(&format!("a{c}b")), "a\u{fffd}b", "{c:?}");
+        }
     }
 
     #[test]

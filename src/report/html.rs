@@ -4,7 +4,7 @@
 //! filing passes through [`escape::html`].
 
 use super::escape::html as esc;
-use super::{chart, ip_class_zh, CategoryRow, Report, SubjectNotice, TicketLine};
+use super::{appeal_zh, chart, ip_class_zh, CategoryRow, Report, SubjectNotice, TicketLine};
 use crate::ticket::evidence::DomainEvidence;
 use std::fmt::Write;
 
@@ -156,7 +156,7 @@ fn summary_table(cats: &[CategoryRow]) -> String {
     s
 }
 
-fn overdue_table(lines: &[TicketLine]) -> String {
+fn overdue_table(lines: &[std::sync::Arc<TicketLine>]) -> String {
     if lines.is_empty() {
         return r#"<p class="empty">没有逾期工单。</p>"#.into();
     }
@@ -180,15 +180,6 @@ fn overdue_table(lines: &[TicketLine]) -> String {
     }
     s.push_str("</tbody></table>");
     s
-}
-
-fn appeal_zh(a: Option<&str>) -> &'static str {
-    match a {
-        Some("pending") => "申诉处理中",
-        Some("upheld") => "申诉已支持",
-        Some("rejected") => "申诉已驳回",
-        _ => "",
-    }
 }
 
 fn notice_section(r: &Report, n: &SubjectNotice) -> String {
@@ -248,17 +239,26 @@ fn notice_section(r: &Report, n: &SubjectNotice) -> String {
         "<p>如需延期，请在截止日期前提出申请并说明理由；如对核查结果有异议，可在每个整改期限内提出一次申诉。\
          逾期未完成整改的，我司将依规采取限制访问、取消接入等措施，由此产生的影响由网站主办者承担。</p>",
     );
-    let _ = write!(s, r#"<p class="sign">{}<br>{}</p>"#, esc(&r.provider), r.generated_date.format("%Y年%m月%d日"));
+    // Dated as official documents are (GB/T 9704): no zero before a one-digit month or day.
+    let _ = write!(s, r#"<p class="sign">{}<br>{}</p>"#, esc(&r.provider), r.generated_date.format("%Y年%-m月%-d日"));
     s.push_str("</section>");
     s
 }
 
 /// The whole report page.
 pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    write(r, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("the page is UTF-8")
+}
+
+/// Writes the whole report page into `w`, one subject's notice at a time, so that the page of a
+/// report with many subjects is never held whole.
+pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
-        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="beiand {}"><title>备案核查报告 - {} - {}</title><style>{CSS}</style></head><body>"#,
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="beiand {}"><title>备案核查整改报告 - {} - {}</title><style>{CSS}</style></head><body>"#,
         env!("CARGO_PKG_VERSION"),
         esc(&r.provider),
         r.generated_date
@@ -283,14 +283,19 @@ pub fn render(r: &Report) -> String {
     s.push_str(&summary_table(&r.by_category));
     s.push_str("<h2>逾期工单（最早到期在前）</h2>");
     s.push_str(&overdue_table(&r.overdue));
-    let _ = write!(s, "<h2>近期核查趋势（最近 {} 次运行）</h2>", r.trend.len());
+    match r.trend.len() {
+        0 => s.push_str("<h2>近期核查趋势</h2>"),
+        n => {
+            let _ = write!(s, "<h2>近期核查趋势（最近 {n} 次运行）</h2>");
+        }
+    }
     s.push_str(&chart::svg(&r.trend));
     s.push_str("</section>");
+    w.write_all(s.as_bytes())?;
     for n in &r.subjects {
-        s.push_str(&notice_section(r, n));
+        w.write_all(notice_section(r, n).as_bytes())?;
     }
-    s.push_str("</body></html>\n");
-    s
+    w.write_all(b"</body></html>\n")
 }
 
 #[cfg(test)]
@@ -317,10 +322,34 @@ mod tests {
         assert!(!page.contains("<a "));
         // The summary and one notice for the subject, with its legal basis and what to do.
         assert!(page.contains("备案核查整改报告") && page.contains("整改通知"));
+        // The window's title (and a saved file's default name) uses the heading's words.
+        assert!(page.contains("<title>备案核查整改报告 - 示例云 - 2026-10-13</title>"));
         assert_eq!(page.matches(r#"<section class="notice">"#).count(), 1);
         assert!(page.contains("致：北京示例科技有限公司（主体备案号：京ICP备2024012345号）"));
         assert!(page.contains("第十三条、第二十五条"));
         assert!(page.contains("2026-10-09") && page.contains("@media print"));
         assert!(page.contains("<svg"));
+    }
+
+    #[tokio::test]
+    async fn an_empty_database_gives_a_report_that_says_so() {
+        let store = each_backend().await.remove(0);
+        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let page = render(&crate::report::build(&store, &cfg(), now).await.unwrap());
+        assert!(page.contains("暂无工单") && page.contains("没有逾期工单") && page.contains("暂无核查记录"));
+        assert!(page.contains("<h2>近期核查趋势</h2>"), "no \"最近 0 次运行\"");
+        assert!(!page.contains(r#"<section class="notice">"#));
+    }
+
+    #[tokio::test]
+    async fn the_notice_is_dated_as_chinese_official_documents_are() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
+        // GB/T 9704: months and days are not padded with a zero.
+        r.generated_date = chrono::NaiveDate::from_ymd_opt(2026, 9, 5).unwrap();
+        let page = render(&r);
+        assert!(page.contains("示例云<br>2026年9月5日</p>"), "{}", page[page.find("class=\"sign\"").unwrap()..].chars().take(40).collect::<String>());
     }
 }

@@ -26,6 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Runs shown in the trend.
 pub const TREND_RUNS: i64 = 30;
@@ -122,8 +123,8 @@ pub struct TrendPoint {
 pub struct SubjectNotice {
     pub subject_number: String,
     pub subject_name: Option<String>,
-    /// Its open and overdue tickets.
-    pub tickets: Vec<TicketLine>,
+    /// Its open and overdue tickets (the same lines as [`Report::tickets`], not copies).
+    pub tickets: Vec<Arc<TicketLine>>,
     /// The notice texts of the codes concerned.
     pub notices: Vec<Notice>,
     pub earliest_deadline: NaiveDate,
@@ -137,26 +138,27 @@ pub struct Report {
     pub provider: String,
     pub totals: Counts,
     pub by_category: Vec<CategoryRow>,
-    /// Overdue tickets, oldest deadline first.
-    pub overdue: Vec<TicketLine>,
+    /// Overdue tickets, oldest deadline first (the same lines as [`Report::tickets`], not copies).
+    pub overdue: Vec<Arc<TicketLine>>,
     /// Recent runs, oldest first.
     pub trend: Vec<TrendPoint>,
     /// Subjects with open or overdue tickets, the most urgent first.
     pub subjects: Vec<SubjectNotice>,
     /// Every ticket, overdue first, then open, then closed ones; oldest deadline first within.
-    pub tickets: Vec<TicketLine>,
+    pub tickets: Vec<Arc<TicketLine>>,
 }
 
-fn line(t: &Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::config::EscalationStep], today: NaiveDate) -> TicketLine {
+/// The report's line for a ticket, which it takes over (its evidence is moved, not copied).
+fn line(t: Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::config::EscalationStep], today: NaiveDate) -> TicketLine {
     let n = notice::notice(t.code);
     TicketLine {
         id: t.id,
         state: t.state,
         state_zh: t.state.zh(),
-        site_number: t.site_number.clone(),
+        site_number: t.site_number,
         site_name: filing.map(|f| f.site_name.clone()),
         domains: filing.map(|f| f.domains.clone()).unwrap_or_default(),
-        subject_number: t.subject_number.clone(),
+        subject_number: t.subject_number,
         subject_name: filing.and_then(|f| f.subject_name.clone()),
         code: t.code,
         category: t.code.category().map(|c| c.zh()).unwrap_or(""),
@@ -168,7 +170,7 @@ fn line(t: &Ticket, filing: Option<&Filing>, cal: &Calendar, steps: &[crate::con
         period: t.period,
         appeal_state: t.appeal_state.map(|a| a.as_str()),
         escalation: steps.iter().take(usize::try_from(t.escalation_level).unwrap_or(0)).map(|s| s.step.zh()).collect(),
-        evidence: t.evidence.clone(),
+        evidence: t.evidence,
     }
 }
 
@@ -192,10 +194,14 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
     sites.sort();
     sites.dedup();
     let filings = store.filings_by_numbers(&sites).await?;
-    let mut lines: Vec<TicketLine> = tickets
-        .iter()
-        .map(|t| line(t, filings.get(&t.site_number).map(|(f, _)| f), &cal, &cfg.tickets.escalation, today))
+    let mut lines: Vec<Arc<TicketLine>> = tickets
+        .into_iter()
+        .map(|t| {
+            let filing = filings.get(&t.site_number).map(|(f, _)| f);
+            Arc::new(line(t, filing, &cal, &cfg.tickets.escalation, today))
+        })
         .collect();
+    drop(filings);
     lines.sort_by_key(|l| (rank(l.state), l.deadline, l.id));
 
     let mut totals = Counts::default();
@@ -221,15 +227,14 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
         }
     }
 
-    let overdue: Vec<TicketLine> = lines.iter().filter(|l| l.state == State::Overdue).cloned().collect();
+    let overdue: Vec<Arc<TicketLine>> = lines.iter().filter(|l| l.state == State::Overdue).cloned().collect();
 
     let applied: HashMap<i64, i64> =
         store.ticket_runs(TREND_RUNS * 2).await?.into_iter().map(|r| (r.run_id, r.open_total + r.overdue_total)).collect();
     let mut trend: Vec<TrendPoint> = store
-        .runs(TREND_RUNS)
+        .finished_runs(TREND_RUNS)
         .await?
         .into_iter()
-        .filter(|r| r.state != "running")
         .map(|r| TrendPoint {
             run_id: r.id,
             started_at: r.started_at,
@@ -242,7 +247,7 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
         .collect();
     trend.reverse();
 
-    let mut by_subject: BTreeMap<String, Vec<TicketLine>> = BTreeMap::new();
+    let mut by_subject: BTreeMap<String, Vec<Arc<TicketLine>>> = BTreeMap::new();
     for l in lines.iter().filter(|l| l.state.is_active()) {
         by_subject.entry(l.subject_number.clone()).or_default().push(l.clone());
     }
@@ -278,33 +283,68 @@ pub async fn build(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<Re
 
 /// Renders the report in `format`.
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
-    Ok(match format {
-        Format::Html => html::render(report).into_bytes(),
-        Format::Csv => csv::render(report)?,
+    let mut out = Vec::new();
+    write(report, format, &mut out)?;
+    Ok(out)
+}
+
+/// Renders the report in `format` into `w` as it goes (the HTML a subject's notice at a time), so
+/// that a report of many tickets is not held twice, once as data and once as text.
+pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> Result<()> {
+    match format {
+        Format::Html => html::write(report, &mut *w)?,
+        Format::Csv => csv::write(report, &mut *w)?,
         Format::Json => {
-            let mut v = serde_json::to_vec_pretty(report)?;
-            v.push(b'\n');
-            v
+            serde_json::to_writer_pretty(&mut *w, report)?;
+            w.write_all(b"\n")?;
         }
-    })
+    }
+    Ok(())
+}
+
+/// Refuses an `--out` path the report could not be written to, before the report is built: a
+/// folder, or a file in a folder that does not exist.
+fn check_out(out: &Path) -> Result<()> {
+    if out == Path::new("-") {
+        return Ok(());
+    }
+    if out.is_dir() {
+        anyhow::bail!("--out {} is a folder; give the path of the report file", out.display());
+    }
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!("cannot write {}: folder {} does not exist", out.display(), dir.display());
+    }
+    Ok(())
 }
 
 /// `beiand report`: builds, renders and writes the report (`-` writes to stdout). The file is
-/// written next to its destination and renamed into place, so a reader never sees half a report.
+/// written next to its destination and renamed into place, so a reader never sees half a report;
+/// it gets the permissions the umask gives a new file.
 pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
+    check_out(out)?;
     let store = Store::open(&cfg.database.url, cfg.database.max_connections).await?;
     let report = build(&store, cfg, clock::now()).await;
     store.close().await;
     let report = report?;
-    let bytes = render(&report, format)?;
     if out == Path::new("-") {
-        use std::io::Write;
-        std::io::stdout().write_all(&bytes)?;
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        write(&report, format, &mut w)?;
+        std::io::Write::flush(&mut w)?;
         return Ok(());
     }
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &bytes)?;
+    // Created as a shell redirection would create it (0666 less the umask), not private to
+    // its writer as temporary files are: the report is for the compliance team to read.
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&report, format, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+    }
     tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "report written to {} ({} open, {} overdue, {} subject notice(s))",
@@ -316,16 +356,15 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Chinese names of address classes (`check::ip::ClassifiedIp::class`).
-pub fn ip_class_zh(class: &str) -> &str {
-    match class {
-        "provider_mainland" => "本接入商境内",
-        "provider_out_of_region" => "本接入商境外节点",
-        "other_mainland" => "境内其他服务商",
-        "overseas" => "境外",
-        "not_provider" => "非本接入商",
-        "non_public" => "非公网地址",
-        other => other,
+pub use crate::ticket::evidence::ip_class_zh;
+
+/// Chinese words for the customer's appeal (`ticket::AppealState::as_str`), empty for none.
+pub fn appeal_zh(a: Option<&str>) -> &'static str {
+    match a {
+        Some("pending") => "申诉处理中",
+        Some("upheld") => "申诉已支持",
+        Some("rejected") => "申诉已驳回",
+        _ => "",
     }
 }
 
@@ -431,9 +470,88 @@ pub(crate) mod tests {
             assert_eq!(r.subjects[0].tickets.len(), 2, "closed tickets are not in a notice");
             assert_eq!(r.subjects[0].earliest_deadline.to_string(), "2026-10-09");
             assert_eq!(r.subjects[0].notices.len(), 2);
+            // One copy of each ticket, however many parts of the report show it: a report of every
+            // ticket ever opened must not hold their evidence three times over.
+            assert!(std::sync::Arc::ptr_eq(&r.overdue[0], &r.tickets[0]));
+            assert!(std::sync::Arc::ptr_eq(&r.subjects[0].tickets[0], &r.tickets[0]));
             let json: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json).unwrap()).unwrap();
             assert_eq!(json["totals"]["overdue"], 1);
             assert_eq!(json["overdue"][0]["deadline"], "2026-10-09");
         }
+    }
+
+    #[tokio::test]
+    async fn the_trend_shows_the_last_30_finished_runs_while_one_is_running() {
+        for store in each_backend().await {
+            for i in 0..TREND_RUNS + 5 {
+                let t = at("2026-09-01T02:00:00+08:00") + chrono::Duration::days(i);
+                let id = store.start_run("nightly", "dns,http,page", 1, t).await.unwrap();
+                store.finish_run(id, "completed", 1, 0, 0, None, t).await.unwrap();
+            }
+            let running = store.start_run("nightly", "dns,http,page", 1, at("2026-10-10T02:00:00+08:00")).await.unwrap();
+            let r = build(&store, &cfg(), at("2026-10-10T10:00:00+08:00")).await.unwrap();
+            assert_eq!(r.trend.len(), TREND_RUNS as usize);
+            assert!(r.trend.iter().all(|p| p.run_id != running));
+            assert_eq!(r.trend.last().unwrap().run_id, running - 1, "the newest finished run is the last point");
+        }
+    }
+
+    /// The keys of a JSON object, sorted.
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort();
+        k
+    }
+
+    #[tokio::test]
+    async fn the_json_has_the_shape_the_readme_gives() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let id = store.start_run("nightly", "dns,http,page", 1, at("2026-10-12T02:00:00+08:00")).await.unwrap();
+        store.finish_run(id, "completed", 1, 0, 1, None, at("2026-10-12T02:10:00+08:00")).await.unwrap();
+        let r = build(&store, &cfg(), at("2026-10-13T10:00:00+08:00")).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json).unwrap()).unwrap();
+        let readme = include_str!("../../README.md");
+        let counts = ["closed", "open", "overdue", "resolved", "superseded"];
+        assert_eq!(keys(&v), ["by_category", "generated_at", "generated_date", "overdue", "provider", "subjects", "tickets", "totals", "trend"]);
+        assert_eq!(keys(&v["totals"]), counts);
+        for (value, named) in [
+            (&v["tickets"][0], keys(&v["tickets"][0])),
+            (&v["trend"][0], keys(&v["trend"][0])),
+            (&v["subjects"][0], keys(&v["subjects"][0])),
+            (&v["by_category"][0], keys(&v["by_category"][0])),
+            (&v["by_category"][0]["codes"][0], keys(&v["by_category"][0]["codes"][0])),
+        ] {
+            for k in named.into_iter().filter(|k| !counts.contains(k)) {
+                assert!(readme.contains(&format!("\"{k}\"")), "README's report JSON lacks {k:?} of {value}");
+            }
+        }
+        assert_eq!(v["tickets"][0]["deadline"], "2026-10-09");
+    }
+
+    /// The process's umask, as Linux shows it in /proc/self/status.
+    fn umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:")).unwrap();
+        u32::from_str_radix(line.trim(), 8).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_report_file_gets_the_permissions_the_umask_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config::parse(
+            &format!(
+                "[database]\nurl = \"sqlite://{}/b.db\"\n[provider]\nname = \"示例云\"\ninventory = \"inv.csv\"\n[dns]\nnameservers = [\"127.0.0.1:53\"]\n",
+                dir.path().display()
+            ),
+            &dir.path().join("beiand.toml"),
+        )
+        .unwrap();
+        let out = dir.path().join("report.html");
+        run(&cfg, Format::Html, &out).await.unwrap();
+        // As `beiand report --out - > report.html` would create it, not private to its writer.
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask(), "mode {mode:o}");
     }
 }

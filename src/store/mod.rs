@@ -379,6 +379,14 @@ impl Store {
         Ok(rows.iter().map(run_from_row).collect())
     }
 
+    /// The most recent finished (completed or degraded) runs, newest first: a report's trend,
+    /// which a run still going, or one a crashed `beiand scan` left, must not cut short.
+    pub async fn finished_runs(&self, limit: i64) -> Result<Vec<Run>> {
+        let sql = format!("SELECT {} FROM runs WHERE state <> 'running' ORDER BY id DESC LIMIT $1", Self::RUN_COLUMNS);
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(run_from_row).collect())
+    }
+
     /// One run by id.
     pub async fn run(&self, id: i64) -> Result<Option<Run>> {
         let sql = format!("SELECT {} FROM runs WHERE id = $1", Self::RUN_COLUMNS);

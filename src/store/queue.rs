@@ -345,9 +345,11 @@ impl Store {
         if open.is_some() {
             return Ok(None);
         }
+        // Counted as `beiand scan` counts: each check is inconclusive, with findings or
+        // compliant, so an inconclusive check that saw a DNS finding is not counted twice.
         let row = sqlx::query(
             "SELECT COUNT(*), CAST(COALESCE(SUM(inconclusive), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN codes <> '' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             CAST(COALESCE(SUM(CASE WHEN codes <> '' AND inconclusive = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM results WHERE run_id = $1",
         )
         .bind(run_id)
@@ -495,6 +497,25 @@ mod tests {
             title: None,
             codes: String::new(),
             evidence: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_finished_run_counts_its_checks_as_beiand_scan_does() {
+        for store in each_backend().await {
+            let Enqueued::Created(run) = store.enqueue_run(&spec("p", t0()), &targets(3, t0()), t0(), true).await.unwrap() else { panic!() };
+            let c = store.claim_targets("a", 10, Duration::seconds(30), t0() + Duration::hours(1)).await.unwrap();
+            // An inconclusive check that also saw a DNS finding, one with a finding, one clean.
+            let items: Vec<_> = [(true, "dns.overseas"), (false, "page.number_missing"), (false, "")]
+                .into_iter()
+                .zip(&c)
+                .map(|((inconclusive, codes), c)| (c.clone(), Some(ResultRow { codes: codes.into(), ..result(c, inconclusive) })))
+                .collect();
+            assert_eq!(store.complete_targets("a", &items).await.unwrap().len(), 3);
+            let fin = store.try_finish_run("a", run, 0.5, t0() + Duration::hours(1)).await.unwrap().unwrap();
+            // checked = compliant + with findings + inconclusive, as `beiand scan` records it: the
+            // report's trend draws both kinds of run on one line.
+            assert_eq!((fin.checked, fin.inconclusive, fin.with_findings), (3, 1, 1));
         }
     }
 

@@ -293,13 +293,21 @@ impl Store {
 
     /// Tickets matching the filter, by id.
     pub async fn tickets(&self, f: &TicketFilter) -> Result<Vec<Ticket>> {
+        use futures::TryStreamExt;
         let (filter, binds) = ticket_filter_sql(f);
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets{filter} ORDER BY id");
         let mut q = sqlx::query(&sql);
         for b in binds {
             q = q.bind(b);
         }
-        q.fetch_all(self.pool()).await?.iter().map(ticket_from_row).collect()
+        // Read as a stream: each row is decoded as it comes, so the rows' text is not held
+        // beside the tickets (a report reads every ticket ever opened).
+        let mut rows = q.fetch(self.pool());
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(ticket_from_row(&row)?);
+        }
+        Ok(out)
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {

@@ -171,6 +171,19 @@ pub fn from_check(code: Code, check: &Value) -> Option<DomainEvidence> {
     })
 }
 
+/// Chinese names of address classes (`check::ip::ClassifiedIp::class`), as reports show them.
+pub fn ip_class_zh(class: &str) -> &str {
+    match class {
+        "provider_mainland" => "本接入商境内",
+        "provider_out_of_region" => "本接入商境外节点",
+        "other_mainland" => "境内其他服务商",
+        "overseas" => "境外",
+        "not_provider" => "非本接入商",
+        "non_public" => "非公网地址",
+        other => other,
+    }
+}
+
 impl TicketEvidence {
     /// A one-line summary for tables and CSV: per domain, addresses, status, title, numbers.
     pub fn summary(&self) -> String {
@@ -179,7 +192,7 @@ impl TicketEvidence {
             .map(|d| {
                 let mut parts = vec![d.domain.clone()];
                 if !d.ips.is_empty() {
-                    parts.push(d.ips.iter().map(|i| format!("{} {}", i.ip, i.class)).collect::<Vec<_>>().join(", "));
+                    parts.push(d.ips.iter().map(|i| format!("{} {}", i.ip, ip_class_zh(&i.class))).collect::<Vec<_>>().join(", "));
                 }
                 if let Some(s) = d.http_status {
                     parts.push(format!("HTTP {s}"));
@@ -259,6 +272,6 @@ mod tests {
     fn summary_mentions_addresses_status_title_and_numbers() {
         let e = from_check(Code::PageNumberWrong, &check()).unwrap();
         let s = TicketEvidence { run_id: Some(1), domains: vec![e] }.summary();
-        assert!(s.contains("47.93.1.1 provider_mainland") && s.contains("HTTP 200") && s.contains("沪ICP备2019000001号-1"), "{s}");
+        assert!(s.contains("47.93.1.1 本接入商境内") && s.contains("HTTP 200") && s.contains("沪ICP备2019000001号-1"), "{s}");
     }
 }
