@@ -120,21 +120,41 @@ impl fmt::Display for Code {
 }
 
 /// One problem found by a probe, with the address it concerns (when it concerns one) and a
-/// one-line English detail for logs and evidence.
+/// one-line detail: in English for logs and evidence, and in Chinese for the notices and
+/// reports compliance teams read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Code,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<IpAddr>,
     pub detail: String,
+    /// Empty in evidence stored before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail_zh: String,
 }
 
 impl Finding {
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
-        Finding { code, ip: None, detail: detail.into() }
+        Finding { code, ip: None, detail: detail.into(), detail_zh: String::new() }
     }
 
     pub fn at(code: Code, ip: IpAddr, detail: impl Into<String>) -> Self {
-        Finding { code, ip: Some(ip), detail: detail.into() }
+        Finding { code, ip: Some(ip), detail: detail.into(), detail_zh: String::new() }
+    }
+
+    /// With its detail in Chinese.
+    pub fn zh(mut self, detail: impl Into<String>) -> Self {
+        self.detail_zh = detail.into();
+        self
+    }
+
+    /// The detail for notices and reports: the Chinese one, or the English one of evidence
+    /// stored before there was a Chinese one.
+    pub fn detail_for_readers(&self) -> &str {
+        if self.detail_zh.is_empty() {
+            &self.detail
+        } else {
+            &self.detail_zh
+        }
     }
 }

@@ -376,11 +376,18 @@ impl Scanner {
                 }
                 None if active => {
                     let tried: Vec<String> = check.http_failures.iter().map(|f| format!("{} {} ({})", f.ip, f.url, f.kind)).collect();
-                    let untried = match in_region.len().saturating_sub(MAX_FETCH_ADDRESSES) {
-                        0 => String::new(),
-                        n => format!("; {n} more in-region addresses not tried"),
+                    let tried_zh: Vec<String> = check
+                        .http_failures
+                        .iter()
+                        .map(|f| format!("{} {}（{}）", f.ip, f.url, crate::check::http::failure_kind_zh(f.kind)))
+                        .collect();
+                    let (untried, untried_zh) = match in_region.len().saturating_sub(MAX_FETCH_ADDRESSES) {
+                        0 => (String::new(), String::new()),
+                        n => (format!("; {n} more in-region addresses not tried"), format!("；另有 {n} 个境内地址未尝试")),
                     };
-                    check.findings.push(Finding::new(Code::HttpUnreachable, format!("no usable homepage: {}{untried}", tried.join("; "))));
+                    let detail = format!("no usable homepage: {}{untried}", tried.join("; "));
+                    let detail_zh = format!("未能从任何境内地址取得可用的首页：{}{untried_zh}", tried_zh.join("；"));
+                    check.findings.push(Finding::new(Code::HttpUnreachable, detail).zh(detail_zh));
                 }
                 None => {}
             }
@@ -416,7 +423,14 @@ impl Scanner {
                         page.ip,
                         page.status
                     ),
-                ));
+                )
+                .zh(format!(
+                    "备案状态为{}，但 {} 仍解析到本接入商的境内地址 {}，并以 HTTP {} 提供页面",
+                    filing.status.zh(),
+                    target.domain,
+                    page.ip,
+                    page.status
+                )));
             }
         }
         check.elapsed_ms = started.elapsed().as_millis() as u64;

@@ -239,6 +239,13 @@ fn every_finding_code_against_real_servers() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+    // Every finding that can become a ticket says in Chinese what was found, for the notice.
+    for v in results.values() {
+        for f in v["findings"].as_array().unwrap().iter().filter(|f| f["code"] != "scan.inconclusive") {
+            let zh = f["detail_zh"].as_str().unwrap_or_default();
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "no Chinese detail: {f}");
+        }
+    }
 
     // The contract fields of design §4.4 and the evidence behind the verdicts.
     let ok = &results[&host("ok")];

@@ -67,6 +67,23 @@ pub struct Failure {
     pub redirects: Vec<String>,
 }
 
+/// Chinese names of the failure kinds of [`Failure`], as notices and reports show them.
+pub fn failure_kind_zh(kind: &str) -> &str {
+    match kind {
+        "refused" => "连接被拒绝",
+        "timeout" => "超时",
+        "tls" => "TLS 握手失败",
+        "status" => "服务器返回错误状态",
+        "redirects" => "重定向次数过多",
+        "redirect_refused" => "重定向目标不允许访问",
+        "body" => "页面内容不完整或无法解码",
+        "error" => "访问出错",
+        "local" => "本方网络或解析故障",
+        "throttled" => "服务器限制了访问频率",
+        other => other,
+    }
+}
+
 impl Failure {
     /// Whether the failure says nothing about the customer's site: such a check is inconclusive.
     pub fn is_ours(&self) -> bool {

@@ -39,7 +39,9 @@ pub fn classify_addresses(filing: &Filing, answer: &DnsAnswer, classifier: &Clas
     if let DnsAnswer::NoAddress { nxdomain, cnames } = answer {
         let what = if *nxdomain { "NXDOMAIN" } else { "no A/AAAA record" };
         let chain = if cnames.is_empty() { String::new() } else { format!(" at the end of CNAME chain {}", cnames.join(" → ")) };
-        findings.push(Finding::new(Code::DnsUnresolved, format!("{what}{chain}")));
+        let what_zh = if *nxdomain { "域名不存在（NXDOMAIN）" } else { "没有 A/AAAA 记录" };
+        let chain_zh = if cnames.is_empty() { String::new() } else { format!("CNAME 链 {} 的末端", cnames.join(" → ")) };
+        findings.push(Finding::new(Code::DnsUnresolved, format!("{what}{chain}")).zh(format!("{chain_zh}{what_zh}")));
     }
     // Addresses are compared in their canonical form (`::ffff:a.b.c.d` is a.b.c.d), as the
     // classifier judges them; evidence and findings name each one as DNS gave it.
@@ -62,33 +64,56 @@ pub fn classify_addresses(filing: &Filing, answer: &DnsAnswer, classifier: &Clas
                 Code::DnsFiledIpMismatch,
                 ip,
                 format!("{ip} is the provider's ({}) but not among the filed IPs", b.region),
-            )),
+            )
+            .zh(format!("{ip} 是本接入商（{}）的地址，但不在备案的 IP 地址中", b.region))),
             AddressClass::ProviderMainland(_) => {}
             AddressClass::ProviderOutOfRegion(b) => findings.push(Finding::at(
                 Code::DnsOverseas,
                 ip,
                 format!("{ip} is the provider's out-of-region block {} ({})", b.region, b.label),
-            )),
-            AddressClass::Overseas => findings.push(Finding::at(Code::DnsOverseas, ip, format!("{ip} is outside mainland China"))),
+            )
+            .zh(format!("{ip} 属于本接入商的境外节点 {}（{}）", b.region, b.label))),
+            AddressClass::Overseas => {
+                findings.push(Finding::at(Code::DnsOverseas, ip, format!("{ip} is outside mainland China")).zh(format!("{ip} 位于中国大陆境外")))
+            }
             AddressClass::OtherMainland => findings.push(Finding::at(
                 Code::DnsOtherProvider,
                 ip,
                 format!("{ip} is in mainland China but not in the provider's inventory"),
-            )),
+            )
+            .zh(format!("{ip} 位于中国大陆境内，但不是本接入商的地址"))),
             AddressClass::NotProvider => findings.push(Finding::at(
                 Code::DnsOtherProvider,
                 ip,
                 format!("{ip} is not in the provider's inventory (no mainland list configured: mainland/overseas split unknown)"),
-            )),
+            )
+            .zh(format!("{ip} 不是本接入商的地址（未配置境内地址表，无法判断境内或境外）"))),
             AddressClass::NonPublic(r) => findings.push(Finding::at(
                 Code::DnsNonPublic,
                 ip,
                 format!("{ip} is not a public address ({r}); it is never fetched"),
-            )),
+            )
+            .zh(format!("{ip} 不是公网地址（{}），不会访问该地址", non_public_zh(r)))),
         }
         ips.push(ClassifiedIp { ip, class: class.name(), region, label, reason, filed });
     }
     (ips, findings)
+}
+
+/// Chinese names of the kinds of non-public address ([`crate::netclass`]).
+fn non_public_zh(reason: &str) -> &str {
+    match reason {
+        "unspecified" => "未指定地址",
+        "loopback" => "环回地址",
+        "private" | "ula" => "内网地址",
+        "cgnat" => "运营商级 NAT 地址",
+        "link_local" => "链路本地地址",
+        "documentation" => "文档示例地址",
+        "benchmarking" => "基准测试地址",
+        "multicast" => "组播地址",
+        "reserved" => "保留地址",
+        other => other,
+    }
 }
 
 #[cfg(test)]

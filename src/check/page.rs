@@ -586,6 +586,15 @@ fn license_mention(l: &License, source: &'static str) -> LicenseMention {
 }
 
 /// Where a number that is not in the visible text was found, for a finding's detail.
+fn where_hidden_zh(source: &str) -> &'static str {
+    match source {
+        "script" => "仅出现在脚本中",
+        "alt" => "仅出现在图片的替代文字或提示文字中",
+        "hidden" => "仅出现在被页面标记或样式隐藏的文字中",
+        _ => "仅出现在可见文字以外",
+    }
+}
+
 fn where_hidden(source: &str) -> &'static str {
     match source {
         "script" => "in a script",
@@ -709,51 +718,64 @@ fn findings(report: &PageReport, expect: &PageExpect) -> Vec<Finding> {
             .filter(|m| number::parse_icp(&m.text).is_some_and(|n| n.acceptable_for(&site)))
             .collect();
         if shown.is_empty() {
-            let hidden: Vec<String> =
-                report.icp_numbers.iter().filter(|m| m.source != "text").map(|m| format!("{} (only {})", m.text, where_hidden(m.source))).collect();
-            let detail = if hidden.is_empty() {
-                format!("no ICP filing number on the homepage; expected {site}")
+            let hidden_ones = report.icp_numbers.iter().filter(|m| m.source != "text");
+            let hidden: Vec<String> = hidden_ones.clone().map(|m| format!("{} (only {})", m.text, where_hidden(m.source))).collect();
+            let hidden_zh: Vec<String> = hidden_ones.map(|m| format!("{}（{}）", m.text, where_hidden_zh(m.source))).collect();
+            let (detail, detail_zh) = if hidden.is_empty() {
+                (format!("no ICP filing number on the homepage; expected {site}"), format!("首页没有 ICP 备案号；应为 {site}"))
             } else {
-                format!("no ICP filing number in the visible text; expected {site}; found {}", hidden.join(", "))
+                (
+                    format!("no ICP filing number in the visible text; expected {site}; found {}", hidden.join(", ")),
+                    format!("首页可见文字中没有 ICP 备案号，应为 {site}；找到 {}", hidden_zh.join("、")),
+                )
             };
-            out.push(Finding::new(Code::PageNumberMissing, detail));
+            out.push(Finding::new(Code::PageNumberMissing, detail).zh(detail_zh));
         } else if acceptable.is_empty() {
             let texts: Vec<&str> = shown.iter().map(|m| m.text.as_str()).collect();
-            out.push(Finding::new(
-                Code::PageNumberWrong,
-                format!("the page shows {} but the filing is {site} (subject {})", texts.join(", "), site.subject()),
-            ));
+            out.push(
+                Finding::new(Code::PageNumberWrong, format!("the page shows {} but the filing is {site} (subject {})", texts.join(", "), site.subject()))
+                    .zh(format!("页面显示 {}，但本网站的备案号为 {site}（主体备案号 {}）", texts.join("、"), site.subject())),
+            );
         } else if !acceptable.iter().any(|m| m.linked) {
             let retired = acceptable.iter().any(|m| m.retired_link);
-            let detail = if retired {
-                format!("{} is linked to a retired host instead of {MIIT_HOST}", acceptable[0].text)
+            let text = &acceptable[0].text;
+            let (detail, detail_zh) = if retired {
+                (format!("{text} is linked to a retired host instead of {MIIT_HOST}"), format!("{text} 链接到已停用的旧地址，而不是 {MIIT_HOST}"))
             } else {
                 let by_script = acceptable.iter().find_map(|m| m.script_url.as_ref().filter(|u| host_of(u).as_deref() == Some(MIIT_HOST)));
                 match by_script {
-                    Some(url) => format!(
-                        "{} is shown but not linked to {MIIT_HOST}: its link opens {url} only from a script, which a crawler or a browser without scripts does not follow; its href must point there",
-                        acceptable[0].text
+                    Some(url) => (
+                        format!(
+                            "{text} is shown but not linked to {MIIT_HOST}: its link opens {url} only from a script, which a crawler or a browser without scripts does not follow; its href must point there"
+                        ),
+                        format!("{text} 已显示，但没有链接到 {MIIT_HOST}：其链接只通过脚本打开 {url}，搜索引擎和不运行脚本的浏览器不会跟随；链接的 href 必须直接指向该地址"),
                     ),
-                    None => format!("{} is shown but not linked to {MIIT_HOST}", acceptable[0].text),
+                    None => (format!("{text} is shown but not linked to {MIIT_HOST}"), format!("{text} 已显示，但没有链接到 {MIIT_HOST}")),
                 }
             };
-            out.push(Finding::new(Code::PageNumberUnlinked, detail));
+            out.push(Finding::new(Code::PageNumberUnlinked, detail).zh(detail_zh));
         }
     }
     if let Some(name) = expect.site_name.as_deref().filter(|n| !comparable(n).is_empty()) {
         match &report.title {
-            None => out.push(Finding::new(Code::PageTitleMismatch, format!("the page has no title; the filed website name is {name:?}"))),
-            Some(t) if !comparable(t).contains(&comparable(name)) => out.push(Finding::new(
-                Code::PageTitleMismatch,
-                format!("the title {t:?} does not contain the filed website name {name:?}"),
-            )),
+            None => out.push(
+                Finding::new(Code::PageTitleMismatch, format!("the page has no title; the filed website name is {name:?}"))
+                    .zh(format!("页面没有标题；备案的网站名称为「{name}」")),
+            ),
+            Some(t) if !comparable(t).contains(&comparable(name)) => out.push(
+                Finding::new(Code::PageTitleMismatch, format!("the title {t:?} does not contain the filed website name {name:?}"))
+                    .zh(format!("页面标题「{t}」不含备案的网站名称「{name}」")),
+            ),
             Some(_) => {}
         }
     }
     if let Some(psb) = expect.psb_number.as_deref() {
         let code = number::parse_psb(psb).map(|p| p.code).unwrap_or_else(|| psb.chars().filter(char::is_ascii_digit).collect());
         if !report.psb_numbers.iter().any(|m| m.source == "text" && m.code == code) {
-            out.push(Finding::new(Code::PagePsbMissing, format!("the filing has public-security number {psb} and the page does not show it")));
+            out.push(
+                Finding::new(Code::PagePsbMissing, format!("the filing has public-security number {psb} and the page does not show it"))
+                    .zh(format!("备案登记的公安备案号为 {psb}，页面没有显示")),
+            );
         }
     }
     out

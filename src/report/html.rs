@@ -103,7 +103,7 @@ fn evidence(domains: &[DomainEvidence]) -> String {
             let _ = write!(s, r#"<li><span class="k">访问失败</span> <code>{}</code></li>"#, esc(f));
         }
         for f in &d.findings {
-            let _ = write!(s, r#"<li><span class="k">技术详情</span> <code>{}</code></li>"#, esc(&f.detail));
+            let _ = write!(s, r#"<li><span class="k">技术详情</span> <code>{}</code></li>"#, esc(f.detail_for_readers()));
         }
     }
     s.push_str("</ul>");
@@ -304,6 +304,17 @@ mod tests {
     use crate::report::tests::{cfg, seeded};
     use crate::store::testing::each_backend;
     use chrono::{DateTime, Utc};
+
+    #[test]
+    fn a_finding_is_told_in_chinese_and_an_old_record_as_it_was_stored() {
+        use crate::finding::{Code, Finding};
+        let overseas = Finding::new(Code::DnsOverseas, "1.1.1.1 is outside mainland China").zh("1.1.1.1 位于中国大陆境外");
+        let old = Finding::new(Code::DnsOverseas, "8.8.8.8 is outside mainland China");
+        let d = DomainEvidence { domain: "a.cn".into(), findings: vec![overseas, old], ..Default::default() };
+        let html = evidence(&[d]);
+        assert!(html.contains("<code>1.1.1.1 位于中国大陆境外</code>") && !html.contains("1.1.1.1 is outside"), "{html}");
+        assert!(html.contains("<code>8.8.8.8 is outside mainland China</code>"), "{html}");
+    }
 
     #[tokio::test]
     async fn hostile_page_text_renders_harmlessly() {

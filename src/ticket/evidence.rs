@@ -45,7 +45,7 @@ pub struct DomainEvidence {
     /// The footer text around the numbers, when the page analysis recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// Why the homepage could not be read, one line per try (for `http.unreachable`).
+    /// Why the homepage could not be read, one line per try (for `http.unreachable`), in Chinese.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub http_failures: Vec<String>,
     /// The findings of the ticket's code on this domain.
@@ -145,12 +145,14 @@ pub fn from_check(code: Code, check: &Value) -> Option<DomainEvidence> {
         .map(|a| {
             a.iter()
                 .map(|f| {
+                    // In Chinese, for the notice: the kind of failure and the status the server
+                    // gave (the English detail stays in the stored evidence, for operators).
                     format!(
-                        "{} {} ({}{})",
+                        "{} {}（{}{}）",
                         f.get("ip").and_then(Value::as_str).unwrap_or("?"),
                         f.get("url").and_then(Value::as_str).unwrap_or("?"),
-                        f.get("kind").and_then(Value::as_str).unwrap_or("?"),
-                        f.get("detail").and_then(Value::as_str).map(|d| format!(": {d}")).unwrap_or_default()
+                        crate::check::http::failure_kind_zh(f.get("kind").and_then(Value::as_str).unwrap_or("?")),
+                        f.get("status").and_then(Value::as_u64).map(|s| format!("，HTTP {s}")).unwrap_or_default()
                     )
                 })
                 .collect()
@@ -207,7 +209,7 @@ impl TicketEvidence {
                     ));
                 }
                 for f in &d.findings {
-                    parts.push(f.detail.clone());
+                    parts.push(f.detail_for_readers().to_string());
                 }
                 parts.join("; ")
             })
@@ -257,11 +259,12 @@ mod tests {
     #[test]
     fn missing_fields_degrade_gracefully_and_excerpts_are_bounded() {
         let v = json!({"domain": "a.cn", "findings": [{"code": "http.unreachable", "detail": "x"}],
-            "http_failures": [{"ip": "47.93.1.1", "url": "http://a.cn/", "kind": "refused", "detail": "connection refused"}],
+            "http_failures": [{"ip": "47.93.1.1", "url": "http://a.cn/", "kind": "refused", "detail": "connection refused"},
+                {"ip": "47.93.1.2", "url": "http://a.cn/", "kind": "status", "status": 503, "detail": "server answered 503"}],
             "footer": "备案号 ".repeat(200)});
         let e = from_check(Code::HttpUnreachable, &v).unwrap();
         assert!(e.ips.is_empty() && e.http_status.is_none());
-        assert_eq!(e.http_failures, vec!["47.93.1.1 http://a.cn/ (refused: connection refused)".to_string()]);
+        assert_eq!(e.http_failures, ["47.93.1.1 http://a.cn/（连接被拒绝）", "47.93.1.2 http://a.cn/（服务器返回错误状态，HTTP 503）"]);
         assert!(e.excerpt.as_ref().unwrap().chars().count() <= EXCERPT_CHARS + 1);
         let t = TicketEvidence { run_id: Some(1), domains: vec![e] };
         let back: TicketEvidence = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
