@@ -22,15 +22,32 @@ pub fn html(s: &str) -> String {
     out
 }
 
+/// How many UTF-16 units of a cell's text the CSV keeps: Excel holds at most 32,767 in a cell
+/// and spills the rest of a longer one into the next row, out of step with the columns.
+const CSV_CELL_MAX: usize = 32_000;
+
 /// A CSV cell a spreadsheet will not run as a formula: cells that begin (after any leading
 /// spaces) with `=`, `+`, `-`, `@`, tab or carriage return get a leading apostrophe, which
-/// spreadsheets display as text (OWASP "CSV injection").
+/// spreadsheets display as text (OWASP "CSV injection"). Text past [`CSV_CELL_MAX`] (the
+/// evidence of a filing with hundreds of domains) is cut, and the cut said.
 pub fn csv_cell(s: &str) -> String {
     let first = s.trim_start_matches(' ').chars().next();
-    match first {
+    let mut cell = match first {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_string(),
+    };
+    if cell.len() > CSV_CELL_MAX {
+        let mut units = 0;
+        if let Some((cut, _)) = cell.char_indices().find(|(_, c)| {
+            units += c.len_utf16();
+            units > CSV_CELL_MAX
+        }) {
+            let total: usize = cell.chars().count();
+            cell.truncate(cut);
+            cell.push_str(&format!("…（内容过长，已截断；全文共 {total} 字）"));
+        }
     }
+    cell
 }
 
 #[cfg(test)]
@@ -58,5 +75,13 @@ mod tests {
         for ok in ["示例科技官网", "a=b", "2026-10-09", "", "京ICP备2024012345号-1"] {
             assert_eq!(csv_cell(ok), ok);
         }
+        // Within what a spreadsheet cell holds, whatever the characters.
+        for long in ["域名、".repeat(20_000), "😀".repeat(20_000), "a".repeat(40_000)] {
+            let cell = csv_cell(&long);
+            assert!(cell.encode_utf16().count() <= 32_767, "{} units", cell.encode_utf16().count());
+            assert!(cell.ends_with(&format!("已截断；全文共 {} 字）", long.chars().count())), "{}", &cell[cell.len() - 60..]);
+        }
+        let fits = "备".repeat(32_000);
+        assert_eq!(csv_cell(&fits), fits);
     }
 }
