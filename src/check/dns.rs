@@ -235,7 +235,7 @@ fn read_answer(
                 {
                     if query.name() != asked || query.query_type() != rtype {
                         failed(format!("{rtype} query{} was answered for {} {}", at(), printable(query.name()), query.query_type()))
-                    } else if !soa.as_ref().is_some_and(|r| r.record_type() == RecordType::SOA && r.data().is_some()) {
+                    } else if !soa.as_ref().is_some_and(|r| r.record_type() == RecordType::SOA && r.data().is_some() && r.name().zone_of(asked)) {
                         // (hickory 0.24 puts the first authority record here whatever its type.)
                         failed(no_soa(rtype, &at(), *response_code))
                     } else {
@@ -303,7 +303,9 @@ fn read_answer(
         return failed(format!("{rtype} answer{} has records only for other names", at()));
     }
     match response.response_code() {
-        rc @ (ResponseCode::NXDomain | ResponseCode::NoError) if !response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA) => {
+        rc @ (ResponseCode::NXDomain | ResponseCode::NoError)
+            if !response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA && r.name().zone_of(&end)) =>
+        {
             failed(no_soa(rtype, &at(), rc))
         }
         rc @ (ResponseCode::NXDomain | ResponseCode::NoError) => {
@@ -313,11 +315,12 @@ fn read_answer(
     }
 }
 
-/// Why a negative answer without an SOA is not taken: authoritative servers put their zone's SOA
-/// in every NXDOMAIN and NODATA answer (RFC 2308) and resolvers pass it on. An empty answer
-/// without one is a referral (NS records only: a server that does not serve the zone) or broken.
+/// Why a negative answer without the SOA of a zone the name is in is not taken: authoritative
+/// servers put their zone's SOA in every NXDOMAIN and NODATA answer (RFC 2308) and resolvers pass
+/// it on. An empty answer without one is a referral (NS records only: a server that does not
+/// serve the zone) or broken; one with another zone's SOA is broken or forged.
 fn no_soa(rtype: RecordType, at: &str, rc: ResponseCode) -> String {
-    format!("{rtype} query{at} answered {rc} with no records and no SOA: a referral or a broken answer, not a negative one")
+    format!("{rtype} query{at} answered {rc} with no records and no SOA of the name's zone: a referral or a broken answer, not a negative one")
 }
 
 /// A name as recorded: lower case, without the root's dot.
@@ -727,6 +730,32 @@ mod tests {
         for domain in ["alias.example.cn", "direct.example.cn"] {
             let answer = p.resolve(domain).await;
             assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("no SOA")), "{domain}: {answer:?}");
+        }
+    }
+
+    /// A negative answer is about the zone its SOA heads (RFC 2308): one whose SOA is of a zone
+    /// the name asked is not in is broken or forged, not the domain's NXDOMAIN or NODATA, with
+    /// nothing in the answer or with records of other types for the name.
+    #[tokio::test]
+    async fn a_negative_answer_with_another_zones_soa_is_a_failure() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            match n.split('.').next()? {
+                "nx" => answer.set_response_code(ResponseCode::NXDomain),
+                "txt" => {
+                    let txt = hickory_resolver::proto::rr::rdata::TXT::new(vec!["v=spf1 -all".into()]);
+                    answer.add_answer(Record::from_rdata(nm(&n), 60, RData::TXT(txt)))
+                }
+                _ => &mut answer,
+            };
+            answer.add_name_server(soa_record(nm("other.example.org.")));
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        for domain in ["nx.example.cn", "nodata.example.cn", "txt.example.cn"] {
+            let answer = p.resolve(domain).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("SOA")), "{domain}: {answer:?}");
         }
     }
 
