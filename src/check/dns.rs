@@ -594,8 +594,10 @@ mod tests {
     }
 
     /// A nameserver whose UDP answers are all truncated and empty; over TCP on the same port (when
-    /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9.
-    async fn truncating_nameserver(tcp: bool) -> std::net::SocketAddr {
+    /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9, and `alias.*` with a CNAME to
+    /// `big.example.net` alone. With `one_answer`, it closes each TCP connection after its first
+    /// answer, as many servers do.
+    async fn truncating_nameserver(tcp: bool, one_answer: bool) -> std::net::SocketAddr {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = udp_nameserver(|_, mut answer| {
             answer.set_truncated(true);
@@ -616,6 +618,9 @@ mod tests {
                             let mut answer = response_to(&query);
                             if let Some(q) = query.queries().first() {
                                 let data = match q.query_type() {
+                                    _ if q.name().to_ascii().starts_with("alias.") => {
+                                        RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(nm("big.example.net.")))
+                                    }
                                     RecordType::A => RData::A(A::new(127, 0, 0, 9)),
                                     _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
                                 };
@@ -624,6 +629,9 @@ mod tests {
                             let out = answer.to_vec().unwrap();
                             let _ = conn.write_u16(out.len() as u16).await;
                             let _ = conn.write_all(&out).await;
+                            if one_answer {
+                                return;
+                            }
                         }
                     });
                 }
@@ -636,14 +644,32 @@ mod tests {
     /// when TCP fails too the check is inconclusive.
     #[tokio::test]
     async fn truncated_answers_are_asked_over_tcp_and_never_read_as_no_address() {
-        let ns = truncating_nameserver(true).await;
+        let ns = truncating_nameserver(true, false).await;
         let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 1000, attempts: 1 });
         let nine: [IpAddr; 2] = [IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
         assert_eq!(p.resolve("big.example.cn").await.addresses(), &nine);
-        let ns = truncating_nameserver(false).await;
+        let ns = truncating_nameserver(false, false).await;
         let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
         let answer = p.resolve("big.example.cn").await;
         assert!(matches!(answer, DnsAnswer::Failed { .. }), "{answer:?}");
+    }
+
+    /// A server that closes its TCP connection after one answer: the next truncated answer, on a
+    /// resolver given back with that connection or further down the same chain, is asked over a
+    /// new connection instead of failing on the closed one.
+    #[tokio::test]
+    async fn a_tcp_connection_the_server_closed_is_not_a_failure() {
+        let ns = truncating_nameserver(true, true).await;
+        let p = probe_at(ns);
+        let nine: [IpAddr; 2] = [IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
+        for domain in ["big.example.cn", "big2.example.cn", "big3.example.cn"] {
+            assert_eq!(p.resolve(domain).await, DnsAnswer::Resolved { cnames: vec![], addresses: nine.to_vec() }, "{domain}");
+        }
+        let fresh = probe_at(ns);
+        assert_eq!(
+            fresh.resolve("alias.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec!["big.example.net".into()], addresses: nine.to_vec() }
+        );
     }
 
     fn nm(s: &str) -> Name {
