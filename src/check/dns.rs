@@ -16,8 +16,9 @@
 //! recursive server answers. A negative answer keeps the chain that led to it: the evidence that,
 //! say, the CDN name was deleted. A CNAME loop, a chain longer than [`MAX_CNAME_LINKS`], an answer
 //! to another question, one with records only for other names than the one asked (broken or
-//! forged) and an empty answer without its zone's SOA (a referral: RFC 2308 has every NXDOMAIN
-//! and NODATA carry one) are failures.
+//! forged), addresses under any code but NOERROR (NXDOMAIN is about the chain's last name, whose
+//! addresses they are) and an empty answer without the SOA of a zone the name is in (a referral,
+//! or another zone's: RFC 2308 has every NXDOMAIN and NODATA carry its zone's) are failures.
 //!
 //! Each query has a resolver (a name server pool) to itself while it runs, and resolvers are not
 //! built per query: one whose lookup got an answer goes back to an idle list, and the next query
@@ -270,6 +271,10 @@ fn read_answer(
             })
             .collect();
         if !addresses.is_empty() {
+            if response.response_code() != ResponseCode::NoError {
+                // NXDOMAIN is about the chain's last name (RFC 6604), whose addresses these are.
+                return failed(format!("{rtype} answer{} has addresses and the code {}", at(), response.response_code()));
+            }
             return Step::Done(TypeAnswer::Records { cnames: cnames(chain), addresses });
         }
         let target = owned().find_map(|r| match r.data() {
@@ -782,6 +787,27 @@ mod tests {
         for domain in ["nx.example.cn", "nodata.example.cn", "txt.example.cn"] {
             let answer = p.resolve(domain).await;
             assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("SOA")), "{domain}: {answer:?}");
+        }
+    }
+
+    /// Addresses in an answer whose code says the name does not exist (or a code we do not know)
+    /// contradict it: a broken or forged answer, neither the domain's addresses nor NXDOMAIN.
+    #[tokio::test]
+    async fn addresses_in_an_nxdomain_answer_are_a_failure() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(Record::from_rdata(nm(&n), 60, RData::A(A::new(8, 8, 8, 8))));
+            }
+            answer.set_response_code(if n.starts_with("nx.") { ResponseCode::NXDomain } else { ResponseCode::Unknown(12) });
+            answer.add_name_server(soa_record(nm("example.cn.")));
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        for domain in ["nx.example.cn", "odd.example.cn"] {
+            let answer = p.resolve(domain).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("A answer")), "{domain}: {answer:?}");
         }
     }
 
