@@ -494,8 +494,16 @@ mod tests {
     /// A nameserver answering each query as `reply` says. An empty NOERROR or NXDOMAIN answer
     /// with nothing in its authority section gets the SOA of the name asked, as an authoritative
     /// server sends it (RFC 2308).
-    async fn udp_nameserver(mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
-        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    async fn udp_nameserver(reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
+        udp_nameserver_at("127.0.0.1:0", reply).await
+    }
+
+    /// [`udp_nameserver`] bound to `bind` (`[::1]:0` for one on IPv6).
+    async fn udp_nameserver_at(
+        bind: &str,
+        mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static,
+    ) -> std::net::SocketAddr {
+        let sock = tokio::net::UdpSocket::bind(bind).await.unwrap();
         let addr = sock.local_addr().unwrap();
         tokio::spawn(async move {
             let mut buf = [0u8; 512];
@@ -809,6 +817,69 @@ mod tests {
             let answer = p.resolve(domain).await;
             assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("A answer")), "{domain}: {answer:?}");
         }
+    }
+
+    /// Nameservers on IPv6, and several of them: one that never answers and one that answers
+    /// SERVFAIL do not keep the answer of a third from counting.
+    #[tokio::test]
+    async fn ipv6_nameservers_and_failover_to_one_that_answers() {
+        let good = |query: &Message, mut answer: Message| {
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(a(&asked(query)?, 5));
+            }
+            Some(answer)
+        };
+        let v6 = udp_nameserver_at("[::1]:0", good).await;
+        assert!(v6.is_ipv6());
+        let want = DnsAnswer::Resolved { cnames: vec![], addresses: vec!["127.0.0.5".parse().unwrap()] };
+        assert_eq!(probe_at(v6).resolve("site.example.cn").await, want);
+        let silent = failing_nameserver(false).await;
+        let servfail = udp_nameserver_at("[::1]:0", |_, mut answer| {
+            answer.set_response_code(ResponseCode::ServFail);
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![silent, servfail, v6], timeout_ms: 300, attempts: 1 });
+        assert_eq!(p.resolve("site.example.cn").await, want);
+    }
+
+    /// Forged answers (the query's ID and question, another address) from the nameserver's port
+    /// on another address and from its address on another port, arriving before the real one,
+    /// are not taken; the sockets that saw them are not reused.
+    #[tokio::test]
+    async fn answers_from_another_address_or_port_are_not_taken() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let other_ip = tokio::net::UdpSocket::bind(("127.0.0.2", addr.port())).await.unwrap();
+        let other_port = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = server.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                let is_a = query.queries()[0].query_type() == RecordType::A;
+                let mut forged = response_to(&query);
+                if is_a {
+                    forged.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(8, 8, 8, 8))));
+                }
+                let forged = forged.to_vec().unwrap();
+                let _ = other_ip.send_to(&forged, from).await;
+                let _ = other_port.send_to(&forged, from).await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let mut real = response_to(&query);
+                if is_a {
+                    real.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(127, 0, 0, 5))));
+                } else {
+                    real.add_name_server(soa_record(nm("example.cn.")));
+                }
+                let _ = server.send_to(&real.to_vec().unwrap(), from).await;
+            }
+        });
+        let p = probe_at(addr);
+        assert_eq!(
+            p.resolve("site.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec![], addresses: vec!["127.0.0.5".parse().unwrap()] }
+        );
+        assert_eq!(p.runtime.idle_count(), 0);
     }
 
     /// A nameserver that hands out a CNAME chain `c0.chain.test` → … → `c<len>.chain.test`
