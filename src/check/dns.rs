@@ -882,6 +882,43 @@ mod tests {
         assert_eq!(p.runtime.idle_count(), 0);
     }
 
+    /// A and AAAA are judged together: when one of them fails (SERVFAIL, REFUSED, no answer) the
+    /// other's addresses or negative answer are not taken for the domain's.
+    #[tokio::test]
+    async fn one_type_failing_fails_the_domain_whatever_the_other_says() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            let (a_says, aaaa_says) = n.split_once('.')?.0.split_once('-')?;
+            let says = if query.queries()[0].query_type() == RecordType::A { a_says } else { aaaa_says };
+            match says {
+                "addr" if query.queries()[0].query_type() == RecordType::A => answer.add_answer(a(&n, 5)),
+                "addr" => answer.add_answer(Record::from_rdata(nm(&n), 60, RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 5)))),
+                "nx" => answer.set_response_code(ResponseCode::NXDomain),
+                "servfail" => answer.set_response_code(ResponseCode::ServFail),
+                "refused" => answer.set_response_code(ResponseCode::Refused),
+                "silent" => return None,
+                _ => &mut answer,
+            };
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 200, attempts: 1 });
+        for (domain, why) in [
+            ("addr-servfail", "AAAA query answered Server Failure"),
+            ("servfail-addr", "A query answered Server Failure"),
+            ("addr-silent", "AAAA query timed out"),
+            ("nx-refused", "AAAA query answered Query Refused"),
+            ("nodata-silent", "AAAA query timed out"),
+        ] {
+            let answer = p.resolve(&format!("{domain}.example.cn")).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.starts_with(why)), "{domain}: {answer:?}");
+        }
+        let nx_nodata = p.resolve("nx-nodata.example.cn").await;
+        assert_eq!(nx_nodata, DnsAnswer::NoAddress { cnames: vec![], nxdomain: true });
+        let v6_only = p.resolve("nodata-addr.example.cn").await;
+        assert_eq!(v6_only.addresses(), &["::5".parse::<IpAddr>().unwrap()]);
+    }
+
     /// A nameserver that hands out a CNAME chain `c0.chain.test` → … → `c<len>.chain.test`
     /// (A 127.0.0.7), one link per answer, counting the queries it answers.
     async fn chain_nameserver(len: usize, queries: Arc<std::sync::atomic::AtomicUsize>) -> std::net::SocketAddr {
