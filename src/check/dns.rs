@@ -169,7 +169,8 @@ impl DnsProbe {
         }
         let provider = GenericConnector::new(self.runtime.for_resolver());
         let pool = NameServerPool::from_config(self.nameservers.clone(), self.opts.clone(), provider);
-        RetryDnsHandle::new(pool, self.opts.attempts)
+        // hickory's retry handle counts retries after the first try; `dns.attempts` counts tries.
+        RetryDnsHandle::new(pool, self.opts.attempts.saturating_sub(1))
     }
 
     /// Keeps a resolver whose lookup got an answer for the next query.
@@ -917,6 +918,29 @@ mod tests {
         assert_eq!(nx_nodata, DnsAnswer::NoAddress { cnames: vec![], nxdomain: true });
         let v6_only = p.resolve("nodata-addr.example.cn").await;
         assert_eq!(v6_only.addresses(), &["::5".parse::<IpAddr>().unwrap()]);
+    }
+
+    /// `dns.attempts` is the number of tries a query gets from a nameserver that does not answer
+    /// (hickory's retry handle counts retries after the first), so `attempts × timeout_ms` bounds
+    /// the wait.
+    #[tokio::test]
+    async fn a_silent_nameserver_gets_attempts_tries() {
+        for attempts in [1, 2] {
+            let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = queries.clone();
+            let ns = udp_nameserver(move |_, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                None
+            })
+            .await;
+            let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 100, attempts });
+            let started = std::time::Instant::now();
+            let answer = p.query(&nm("site.example.cn."), RecordType::A).await;
+            assert!(matches!(answer, TypeAnswer::Failed(_)), "{answer:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert_eq!(queries.load(Ordering::Relaxed), attempts, "attempts {attempts}");
+            assert!(started.elapsed() < Duration::from_millis(100 * attempts as u64 + 90), "attempts {attempts}: {:?}", started.elapsed());
+        }
     }
 
     /// A nameserver that hands out a CNAME chain `c0.chain.test` → … → `c<len>.chain.test`
