@@ -16,8 +16,9 @@
 //! recursive server answers. A negative answer keeps the chain that led to it: the evidence that,
 //! say, the CDN name was deleted. A CNAME loop, a chain longer than [`MAX_CNAME_LINKS`], an answer
 //! to another question, one with records only for other names than the one asked (broken or
-//! forged) and an empty answer without its zone's SOA (a referral: RFC 2308 has every NXDOMAIN
-//! and NODATA carry one) are failures.
+//! forged), addresses under any code but NOERROR (NXDOMAIN is about the chain's last name, whose
+//! addresses they are) and an empty answer without the SOA of a zone the name is in (a referral,
+//! or another zone's: RFC 2308 has every NXDOMAIN and NODATA carry its zone's) are failures.
 //!
 //! Each query has a resolver (a name server pool) to itself while it runs, and resolvers are not
 //! built per query: one whose lookup got an answer goes back to an idle list, and the next query
@@ -168,7 +169,8 @@ impl DnsProbe {
         }
         let provider = GenericConnector::new(self.runtime.for_resolver());
         let pool = NameServerPool::from_config(self.nameservers.clone(), self.opts.clone(), provider);
-        RetryDnsHandle::new(pool, self.opts.attempts)
+        // hickory's retry handle counts retries after the first try; `dns.attempts` counts tries.
+        RetryDnsHandle::new(pool, self.opts.attempts.saturating_sub(1))
     }
 
     /// Keeps a resolver whose lookup got an answer for the next query.
@@ -235,7 +237,7 @@ fn read_answer(
                 {
                     if query.name() != asked || query.query_type() != rtype {
                         failed(format!("{rtype} query{} was answered for {} {}", at(), printable(query.name()), query.query_type()))
-                    } else if !soa.as_ref().is_some_and(|r| r.record_type() == RecordType::SOA && r.data().is_some()) {
+                    } else if !soa.as_ref().is_some_and(|r| r.record_type() == RecordType::SOA && r.data().is_some() && r.name().zone_of(asked)) {
                         // (hickory 0.24 puts the first authority record here whatever its type.)
                         failed(no_soa(rtype, &at(), *response_code))
                     } else {
@@ -270,6 +272,10 @@ fn read_answer(
             })
             .collect();
         if !addresses.is_empty() {
+            if response.response_code() != ResponseCode::NoError {
+                // NXDOMAIN is about the chain's last name (RFC 6604), whose addresses these are.
+                return failed(format!("{rtype} answer{} has addresses and the code {}", at(), response.response_code()));
+            }
             return Step::Done(TypeAnswer::Records { cnames: cnames(chain), addresses });
         }
         let target = owned().find_map(|r| match r.data() {
@@ -303,7 +309,9 @@ fn read_answer(
         return failed(format!("{rtype} answer{} has records only for other names", at()));
     }
     match response.response_code() {
-        rc @ (ResponseCode::NXDomain | ResponseCode::NoError) if !response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA) => {
+        rc @ (ResponseCode::NXDomain | ResponseCode::NoError)
+            if !response.name_servers().iter().any(|r| r.record_type() == RecordType::SOA && r.name().zone_of(&end)) =>
+        {
             failed(no_soa(rtype, &at(), rc))
         }
         rc @ (ResponseCode::NXDomain | ResponseCode::NoError) => {
@@ -313,11 +321,12 @@ fn read_answer(
     }
 }
 
-/// Why a negative answer without an SOA is not taken: authoritative servers put their zone's SOA
-/// in every NXDOMAIN and NODATA answer (RFC 2308) and resolvers pass it on. An empty answer
-/// without one is a referral (NS records only: a server that does not serve the zone) or broken.
+/// Why a negative answer without the SOA of a zone the name is in is not taken: authoritative
+/// servers put their zone's SOA in every NXDOMAIN and NODATA answer (RFC 2308) and resolvers pass
+/// it on. An empty answer without one is a referral (NS records only: a server that does not
+/// serve the zone) or broken; one with another zone's SOA is broken or forged.
 fn no_soa(rtype: RecordType, at: &str, rc: ResponseCode) -> String {
-    format!("{rtype} query{at} answered {rc} with no records and no SOA: a referral or a broken answer, not a negative one")
+    format!("{rtype} query{at} answered {rc} with no records and no SOA of the name's zone: a referral or a broken answer, not a negative one")
 }
 
 /// A name as recorded: lower case, without the root's dot.
@@ -486,8 +495,16 @@ mod tests {
     /// A nameserver answering each query as `reply` says. An empty NOERROR or NXDOMAIN answer
     /// with nothing in its authority section gets the SOA of the name asked, as an authoritative
     /// server sends it (RFC 2308).
-    async fn udp_nameserver(mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
-        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    async fn udp_nameserver(reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static) -> std::net::SocketAddr {
+        udp_nameserver_at("127.0.0.1:0", reply).await
+    }
+
+    /// [`udp_nameserver`] bound to `bind` (`[::1]:0` for one on IPv6).
+    async fn udp_nameserver_at(
+        bind: &str,
+        mut reply: impl FnMut(&Message, Message) -> Option<Message> + Send + 'static,
+    ) -> std::net::SocketAddr {
+        let sock = tokio::net::UdpSocket::bind(bind).await.unwrap();
         let addr = sock.local_addr().unwrap();
         tokio::spawn(async move {
             let mut buf = [0u8; 512];
@@ -591,8 +608,10 @@ mod tests {
     }
 
     /// A nameserver whose UDP answers are all truncated and empty; over TCP on the same port (when
-    /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9.
-    async fn truncating_nameserver(tcp: bool) -> std::net::SocketAddr {
+    /// `tcp`) it answers A with 127.0.0.9 and AAAA with ::9, and `alias.*` with a CNAME to
+    /// `big.example.net` alone. With `one_answer`, it closes each TCP connection after its first
+    /// answer, as many servers do.
+    async fn truncating_nameserver(tcp: bool, one_answer: bool) -> std::net::SocketAddr {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = udp_nameserver(|_, mut answer| {
             answer.set_truncated(true);
@@ -613,6 +632,9 @@ mod tests {
                             let mut answer = response_to(&query);
                             if let Some(q) = query.queries().first() {
                                 let data = match q.query_type() {
+                                    _ if q.name().to_ascii().starts_with("alias.") => {
+                                        RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(nm("big.example.net.")))
+                                    }
                                     RecordType::A => RData::A(A::new(127, 0, 0, 9)),
                                     _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
                                 };
@@ -621,6 +643,9 @@ mod tests {
                             let out = answer.to_vec().unwrap();
                             let _ = conn.write_u16(out.len() as u16).await;
                             let _ = conn.write_all(&out).await;
+                            if one_answer {
+                                return;
+                            }
                         }
                     });
                 }
@@ -633,14 +658,32 @@ mod tests {
     /// when TCP fails too the check is inconclusive.
     #[tokio::test]
     async fn truncated_answers_are_asked_over_tcp_and_never_read_as_no_address() {
-        let ns = truncating_nameserver(true).await;
+        let ns = truncating_nameserver(true, false).await;
         let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 1000, attempts: 1 });
         let nine: [IpAddr; 2] = [IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
         assert_eq!(p.resolve("big.example.cn").await.addresses(), &nine);
-        let ns = truncating_nameserver(false).await;
+        let ns = truncating_nameserver(false, false).await;
         let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 300, attempts: 1 });
         let answer = p.resolve("big.example.cn").await;
         assert!(matches!(answer, DnsAnswer::Failed { .. }), "{answer:?}");
+    }
+
+    /// A server that closes its TCP connection after one answer: the next truncated answer, on a
+    /// resolver given back with that connection or further down the same chain, is asked over a
+    /// new connection instead of failing on the closed one.
+    #[tokio::test]
+    async fn a_tcp_connection_the_server_closed_is_not_a_failure() {
+        let ns = truncating_nameserver(true, true).await;
+        let p = probe_at(ns);
+        let nine: [IpAddr; 2] = [IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
+        for domain in ["big.example.cn", "big2.example.cn", "big3.example.cn"] {
+            assert_eq!(p.resolve(domain).await, DnsAnswer::Resolved { cnames: vec![], addresses: nine.to_vec() }, "{domain}");
+        }
+        let fresh = probe_at(ns);
+        assert_eq!(
+            fresh.resolve("alias.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec!["big.example.net".into()], addresses: nine.to_vec() }
+        );
     }
 
     fn nm(s: &str) -> Name {
@@ -727,6 +770,176 @@ mod tests {
         for domain in ["alias.example.cn", "direct.example.cn"] {
             let answer = p.resolve(domain).await;
             assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("no SOA")), "{domain}: {answer:?}");
+        }
+    }
+
+    /// A negative answer is about the zone its SOA heads (RFC 2308): one whose SOA is of a zone
+    /// the name asked is not in is broken or forged, not the domain's NXDOMAIN or NODATA, with
+    /// nothing in the answer or with records of other types for the name.
+    #[tokio::test]
+    async fn a_negative_answer_with_another_zones_soa_is_a_failure() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            match n.split('.').next()? {
+                "nx" => answer.set_response_code(ResponseCode::NXDomain),
+                "txt" => {
+                    let txt = hickory_resolver::proto::rr::rdata::TXT::new(vec!["v=spf1 -all".into()]);
+                    answer.add_answer(Record::from_rdata(nm(&n), 60, RData::TXT(txt)))
+                }
+                _ => &mut answer,
+            };
+            answer.add_name_server(soa_record(nm("other.example.org.")));
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        for domain in ["nx.example.cn", "nodata.example.cn", "txt.example.cn"] {
+            let answer = p.resolve(domain).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("SOA")), "{domain}: {answer:?}");
+        }
+    }
+
+    /// Addresses in an answer whose code says the name does not exist (or a code we do not know)
+    /// contradict it: a broken or forged answer, neither the domain's addresses nor NXDOMAIN.
+    #[tokio::test]
+    async fn addresses_in_an_nxdomain_answer_are_a_failure() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(Record::from_rdata(nm(&n), 60, RData::A(A::new(8, 8, 8, 8))));
+            }
+            answer.set_response_code(if n.starts_with("nx.") { ResponseCode::NXDomain } else { ResponseCode::Unknown(12) });
+            answer.add_name_server(soa_record(nm("example.cn.")));
+            Some(answer)
+        })
+        .await;
+        let p = probe_at(ns);
+        for domain in ["nx.example.cn", "odd.example.cn"] {
+            let answer = p.resolve(domain).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.contains("A answer")), "{domain}: {answer:?}");
+        }
+    }
+
+    /// Nameservers on IPv6, and several of them: one that never answers and one that answers
+    /// SERVFAIL do not keep the answer of a third from counting.
+    #[tokio::test]
+    async fn ipv6_nameservers_and_failover_to_one_that_answers() {
+        let good = |query: &Message, mut answer: Message| {
+            if query.queries()[0].query_type() == RecordType::A {
+                answer.add_answer(a(&asked(query)?, 5));
+            }
+            Some(answer)
+        };
+        let v6 = udp_nameserver_at("[::1]:0", good).await;
+        assert!(v6.is_ipv6());
+        let want = DnsAnswer::Resolved { cnames: vec![], addresses: vec!["127.0.0.5".parse().unwrap()] };
+        assert_eq!(probe_at(v6).resolve("site.example.cn").await, want);
+        let silent = failing_nameserver(false).await;
+        let servfail = udp_nameserver_at("[::1]:0", |_, mut answer| {
+            answer.set_response_code(ResponseCode::ServFail);
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![silent, servfail, v6], timeout_ms: 300, attempts: 1 });
+        assert_eq!(p.resolve("site.example.cn").await, want);
+    }
+
+    /// Forged answers (the query's ID and question, another address) from the nameserver's port
+    /// on another address and from its address on another port, arriving before the real one,
+    /// are not taken; the sockets that saw them are not reused.
+    #[tokio::test]
+    async fn answers_from_another_address_or_port_are_not_taken() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let other_ip = tokio::net::UdpSocket::bind(("127.0.0.2", addr.port())).await.unwrap();
+        let other_port = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = server.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                let is_a = query.queries()[0].query_type() == RecordType::A;
+                let mut forged = response_to(&query);
+                if is_a {
+                    forged.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(8, 8, 8, 8))));
+                }
+                let forged = forged.to_vec().unwrap();
+                let _ = other_ip.send_to(&forged, from).await;
+                let _ = other_port.send_to(&forged, from).await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let mut real = response_to(&query);
+                if is_a {
+                    real.add_answer(Record::from_rdata(query.queries()[0].name().clone(), 60, RData::A(A::new(127, 0, 0, 5))));
+                } else {
+                    real.add_name_server(soa_record(nm("example.cn.")));
+                }
+                let _ = server.send_to(&real.to_vec().unwrap(), from).await;
+            }
+        });
+        let p = probe_at(addr);
+        assert_eq!(
+            p.resolve("site.example.cn").await,
+            DnsAnswer::Resolved { cnames: vec![], addresses: vec!["127.0.0.5".parse().unwrap()] }
+        );
+        assert_eq!(p.runtime.idle_count(), 0);
+    }
+
+    /// A and AAAA are judged together: when one of them fails (SERVFAIL, REFUSED, no answer) the
+    /// other's addresses or negative answer are not taken for the domain's.
+    #[tokio::test]
+    async fn one_type_failing_fails_the_domain_whatever_the_other_says() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            let (a_says, aaaa_says) = n.split_once('.')?.0.split_once('-')?;
+            let says = if query.queries()[0].query_type() == RecordType::A { a_says } else { aaaa_says };
+            match says {
+                "addr" if query.queries()[0].query_type() == RecordType::A => answer.add_answer(a(&n, 5)),
+                "addr" => answer.add_answer(Record::from_rdata(nm(&n), 60, RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 5)))),
+                "nx" => answer.set_response_code(ResponseCode::NXDomain),
+                "servfail" => answer.set_response_code(ResponseCode::ServFail),
+                "refused" => answer.set_response_code(ResponseCode::Refused),
+                "silent" => return None,
+                _ => &mut answer,
+            };
+            Some(answer)
+        })
+        .await;
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 200, attempts: 1 });
+        for (domain, why) in [
+            ("addr-servfail", "AAAA query answered Server Failure"),
+            ("servfail-addr", "A query answered Server Failure"),
+            ("addr-silent", "AAAA query timed out"),
+            ("nx-refused", "AAAA query answered Query Refused"),
+            ("nodata-silent", "AAAA query timed out"),
+        ] {
+            let answer = p.resolve(&format!("{domain}.example.cn")).await;
+            assert!(matches!(&answer, DnsAnswer::Failed { reason } if reason.starts_with(why)), "{domain}: {answer:?}");
+        }
+        let nx_nodata = p.resolve("nx-nodata.example.cn").await;
+        assert_eq!(nx_nodata, DnsAnswer::NoAddress { cnames: vec![], nxdomain: true });
+        let v6_only = p.resolve("nodata-addr.example.cn").await;
+        assert_eq!(v6_only.addresses(), &["::5".parse::<IpAddr>().unwrap()]);
+    }
+
+    /// `dns.attempts` is the number of tries a query gets from a nameserver that does not answer
+    /// (hickory's retry handle counts retries after the first), so `attempts × timeout_ms` bounds
+    /// the wait.
+    #[tokio::test]
+    async fn a_silent_nameserver_gets_attempts_tries() {
+        for attempts in [1, 2] {
+            let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = queries.clone();
+            let ns = udp_nameserver(move |_, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                None
+            })
+            .await;
+            let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 100, attempts });
+            let started = std::time::Instant::now();
+            let answer = p.query(&nm("site.example.cn."), RecordType::A).await;
+            assert!(matches!(answer, TypeAnswer::Failed(_)), "{answer:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert_eq!(queries.load(Ordering::Relaxed), attempts, "attempts {attempts}");
+            assert!(started.elapsed() < Duration::from_millis(100 * attempts as u64 + 90), "attempts {attempts}: {:?}", started.elapsed());
         }
     }
 
