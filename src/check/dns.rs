@@ -934,12 +934,10 @@ mod tests {
             })
             .await;
             let p = DnsProbe::new(&config::Dns { nameservers: vec![ns], timeout_ms: 100, attempts });
-            let started = std::time::Instant::now();
             let answer = p.query(&nm("site.example.cn."), RecordType::A).await;
             assert!(matches!(answer, TypeAnswer::Failed(_)), "{answer:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
             assert_eq!(queries.load(Ordering::Relaxed), attempts, "attempts {attempts}");
-            assert!(started.elapsed() < Duration::from_millis(100 * attempts as u64 + 90), "attempts {attempts}: {:?}", started.elapsed());
         }
     }
 
