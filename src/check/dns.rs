@@ -612,46 +612,74 @@ mod tests {
     /// `big.example.net` alone. With `one_answer`, it closes each TCP connection after its first
     /// answer, as many servers do.
     async fn truncating_nameserver(tcp: bool, one_answer: bool) -> std::net::SocketAddr {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = udp_nameserver(|_, mut answer| {
             answer.set_truncated(true);
             Some(answer)
         })
         .await;
         if tcp {
-            let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-            tokio::spawn(async move {
-                while let Ok((mut conn, _)) = listener.accept().await {
-                    tokio::spawn(async move {
-                        while let Ok(len) = conn.read_u16().await {
-                            let mut buf = vec![0; len as usize];
-                            if conn.read_exact(&mut buf).await.is_err() {
-                                return;
-                            }
-                            let Ok(query) = Message::from_vec(&buf) else { return };
-                            let mut answer = response_to(&query);
-                            if let Some(q) = query.queries().first() {
-                                let data = match q.query_type() {
-                                    _ if q.name().to_ascii().starts_with("alias.") => {
-                                        RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(nm("big.example.net.")))
-                                    }
-                                    RecordType::A => RData::A(A::new(127, 0, 0, 9)),
-                                    _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
-                                };
-                                answer.add_answer(Record::from_rdata(q.name().clone(), 60, data));
-                            }
-                            let out = answer.to_vec().unwrap();
-                            let _ = conn.write_u16(out.len() as u16).await;
-                            let _ = conn.write_all(&out).await;
-                            if one_answer {
-                                return;
-                            }
-                        }
-                    });
-                }
-            });
+            tcp_nameserver_at(addr, one_answer).await;
         }
         addr
+    }
+
+    /// The TCP side of [`truncating_nameserver`], on `addr`.
+    async fn tcp_nameserver_at(addr: std::net::SocketAddr, one_answer: bool) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    while let Ok(len) = conn.read_u16().await {
+                        let mut buf = vec![0; len as usize];
+                        if conn.read_exact(&mut buf).await.is_err() {
+                            return;
+                        }
+                        let Ok(query) = Message::from_vec(&buf) else { return };
+                        let mut answer = response_to(&query);
+                        if let Some(q) = query.queries().first() {
+                            let data = match q.query_type() {
+                                _ if q.name().to_ascii().starts_with("alias.") => {
+                                    RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(nm("big.example.net.")))
+                                }
+                                RecordType::A => RData::A(A::new(127, 0, 0, 9)),
+                                _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 0, 9)),
+                            };
+                            answer.add_answer(Record::from_rdata(q.name().clone(), 60, data));
+                        }
+                        let out = answer.to_vec().unwrap();
+                        let _ = conn.write_u16(out.len() as u16).await;
+                        let _ = conn.write_all(&out).await;
+                        if one_answer {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    /// A server that ignores our EDNS buffer size (1232 bytes) and sends a bigger UDP answer
+    /// without the TC bit: what did not fit in the receive buffer is missing, so the answer is
+    /// treated as truncated and asked over TCP, not left to time out (or taken in part).
+    #[tokio::test]
+    async fn an_answer_bigger_than_our_buffer_is_asked_over_tcp() {
+        let ns = udp_nameserver(|query, mut answer| {
+            let n = asked(query)?;
+            for k in 0..120 {
+                let data = match query.queries()[0].query_type() {
+                    RecordType::A => RData::A(A::new(127, 0, 1, k)),
+                    _ => RData::AAAA(AAAA::new(0, 0, 0, 0, 0, 0, 1, k as u16)),
+                };
+                answer.add_answer(Record::from_rdata(nm(&n), 60, data));
+            }
+            Some(answer)
+        })
+        .await;
+        tcp_nameserver_at(ns, false).await;
+        let p = probe_at(ns);
+        let nine = vec![IpAddr::from([127, 0, 0, 9]), "::9".parse().unwrap()];
+        assert_eq!(p.resolve("big.example.cn").await, DnsAnswer::Resolved { cnames: vec![], addresses: nine });
     }
 
     /// A truncated UDP answer is never taken for "no address": it is asked again over TCP, and

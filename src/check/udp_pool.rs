@@ -35,6 +35,10 @@ use std::task::{Context, Poll};
 /// Idle sockets kept per address family; more are closed when they are returned.
 pub const MAX_IDLE: usize = 256;
 
+/// The largest answer a query's receive buffer is checked against for having been cut: hickory's
+/// own largest (its buffer is our EDNS size, 1232 bytes, at most 4096).
+const MAX_DATAGRAM: usize = 4096;
+
 /// An idle socket, still registered with the reactor of the runtime that last used it.
 struct IdleSocket {
     runtime: tokio::runtime::Id,
@@ -209,9 +213,17 @@ impl DnsUdpSocket for PooledUdp {
 
     /// Receives the next datagram that answers this socket's query. One with another ID or
     /// another question (hickory checks only the ID) is dropped, and the socket is not reused.
+    ///
+    /// An answer bigger than `buf` (hickory's is our EDNS size, 1232 bytes, which a server
+    /// ignoring EDNS may exceed without setting TC) would arrive cut, fail to parse and leave
+    /// the query to time out: it is passed on as what it is, a truncated answer (its header and
+    /// question, TC set, no records), which hickory asks again over TCP.
     fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
+        // One byte more than `buf` takes shows that the datagram did not fit.
+        let cap = buf.len().min(MAX_DATAGRAM);
+        let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); MAX_DATAGRAM + 1];
         loop {
-            let mut read = tokio::io::ReadBuf::new(buf);
+            let mut read = tokio::io::ReadBuf::uninit(&mut storage[..cap + 1]);
             match self.socket().poll_recv_from(cx, &mut read) {
                 Poll::Pending => {
                     self.waiting.store(true, Ordering::Relaxed);
@@ -220,12 +232,27 @@ impl DnsUdpSocket for PooledUdp {
                 Poll::Ready(Ok(from)) => {
                     self.waiting.store(false, Ordering::Relaxed);
                     self.received.fetch_add(1, Ordering::Relaxed);
-                    let n = read.filled().len();
-                    if !self.answers_query(&buf[..n]) {
+                    let datagram = read.filled();
+                    if !self.answers_query(datagram) {
                         self.failed.store(true, Ordering::Relaxed);
                         continue;
                     }
-                    return Poll::Ready(Ok((n, from)));
+                    let end = match exchange_key(datagram) {
+                        _ if datagram.len() <= cap => {
+                            buf[..datagram.len()].copy_from_slice(datagram);
+                            return Poll::Ready(Ok((datagram.len(), from)));
+                        }
+                        Some((_, question)) if 12 + question.len() <= cap => 12 + question.len(),
+                        // Not a DNS answer (nor was the query): passed on cut, as a socket would.
+                        _ => {
+                            buf[..cap].copy_from_slice(&datagram[..cap]);
+                            return Poll::Ready(Ok((cap, from)));
+                        }
+                    };
+                    buf[..end].copy_from_slice(&datagram[..end]);
+                    buf[2] |= 0x02; // TC
+                    buf[6..12].fill(0); // no answer, authority or additional records
+                    return Poll::Ready(Ok((end, from)));
                 }
                 Poll::Ready(Err(e)) => {
                     self.failed.store(true, Ordering::Relaxed);
