@@ -90,15 +90,14 @@ pub fn write(r: &Report, mut out: impl std::io::Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::tests::{cfg, seeded};
+    use crate::report::tests::{at, cfg, seeded};
     use crate::store::testing::each_backend;
-    use chrono::{DateTime, Utc};
 
     #[tokio::test]
     async fn a_title_starting_with_equals_is_inert_in_the_csv() {
         for store in each_backend().await {
             seeded(&store).await;
-            let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+            let now = at("2026-10-13T10:00:00+08:00");
             let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
             std::sync::Arc::make_mut(&mut r.tickets[0]).evidence.domains[0].title = Some("=HYPERLINK(\"http://evil.example/\",\"点我\")".into());
             std::sync::Arc::make_mut(&mut r.tickets[0]).site_name = Some("+cmd|' /C calc'!A0".into());
@@ -125,7 +124,7 @@ mod tests {
     async fn appeal_and_address_classes_are_written_in_chinese() {
         let store = each_backend().await.remove(0);
         seeded(&store).await;
-        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let now = at("2026-10-13T10:00:00+08:00");
         let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
         std::sync::Arc::make_mut(&mut r.tickets[0]).appeal_state = Some("pending");
         std::sync::Arc::make_mut(&mut r.tickets[1]).appeal_state = Some("rejected");

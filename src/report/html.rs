@@ -301,9 +301,8 @@ pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::tests::{cfg, seeded};
+    use crate::report::tests::{at, cfg, seeded};
     use crate::store::testing::each_backend;
-    use chrono::{DateTime, Utc};
 
     #[test]
     fn a_finding_is_told_in_chinese_and_an_old_record_as_it_was_stored() {
@@ -320,7 +319,7 @@ mod tests {
     async fn hostile_page_text_renders_harmlessly() {
         let store = each_backend().await.remove(0);
         seeded(&store).await;
-        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let now = at("2026-10-13T10:00:00+08:00");
         let r = crate::report::build(&store, &cfg(), now).await.unwrap();
         let page = render(&r);
         assert!(!page.contains("<script>alert(1)"), "a title must not become a script");
@@ -345,7 +344,7 @@ mod tests {
     #[tokio::test]
     async fn an_empty_database_gives_a_report_that_says_so() {
         let store = each_backend().await.remove(0);
-        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let now = at("2026-10-13T10:00:00+08:00");
         let page = render(&crate::report::build(&store, &cfg(), now).await.unwrap());
         assert!(page.contains("暂无工单") && page.contains("没有逾期工单") && page.contains("暂无核查记录"));
         assert!(page.contains("<h2>近期核查趋势</h2>"), "no \"最近 0 次运行\"");
@@ -356,7 +355,7 @@ mod tests {
     async fn the_notice_is_dated_as_chinese_official_documents_are() {
         let store = each_backend().await.remove(0);
         seeded(&store).await;
-        let now = DateTime::parse_from_rfc3339("2026-10-13T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let now = at("2026-10-13T10:00:00+08:00");
         let mut r = crate::report::build(&store, &cfg(), now).await.unwrap();
         // GB/T 9704: months and days are not padded with a zero.
         r.generated_date = chrono::NaiveDate::from_ymd_opt(2026, 9, 5).unwrap();
