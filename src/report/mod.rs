@@ -302,6 +302,11 @@ pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> Res
     Ok(())
 }
 
+/// The folder `out` is written in (`.` for a bare file name).
+fn folder_of(out: &Path) -> &Path {
+    out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
 /// Refuses an `--out` path the report could not be written to, before the report is built: a
 /// folder, or a file in a folder that does not exist.
 fn check_out(out: &Path) -> Result<()> {
@@ -311,7 +316,7 @@ fn check_out(out: &Path) -> Result<()> {
     if out.is_dir() {
         anyhow::bail!("--out {} is a folder; give the path of the report file", out.display());
     }
-    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = folder_of(out);
     if !dir.is_dir() {
         anyhow::bail!("cannot write {}: folder {} does not exist", out.display(), dir.display());
     }
@@ -333,7 +338,7 @@ pub async fn run(cfg: &Config, format: Format, out: &Path) -> Result<()> {
         std::io::Write::flush(&mut w)?;
         return Ok(());
     }
-    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = folder_of(out);
     // Created as a shell redirection would create it (0666 less the umask), not private to
     // its writer as temporary files are: the report is for the compliance team to read.
     let mut tmp = tempfile::Builder::new()

@@ -374,15 +374,18 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub async fn runs(&self, limit: i64) -> Result<Vec<Run>> {
-        let sql = format!("SELECT {} FROM runs ORDER BY id DESC LIMIT $1", Self::RUN_COLUMNS);
-        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(run_from_row).collect())
+        self.latest_runs("", limit).await
     }
 
     /// The most recent finished (completed or degraded) runs, newest first: a report's trend,
     /// which a run still going, or one a crashed `beiand scan` left, must not cut short.
     pub async fn finished_runs(&self, limit: i64) -> Result<Vec<Run>> {
-        let sql = format!("SELECT {} FROM runs WHERE state <> 'running' ORDER BY id DESC LIMIT $1", Self::RUN_COLUMNS);
+        self.latest_runs(" WHERE state <> 'running'", limit).await
+    }
+
+    /// The most recent runs that `filter` (a WHERE clause, or nothing) lets through.
+    async fn latest_runs(&self, filter: &str, limit: i64) -> Result<Vec<Run>> {
+        let sql = format!("SELECT {} FROM runs{filter} ORDER BY id DESC LIMIT $1", Self::RUN_COLUMNS);
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(run_from_row).collect())
     }
