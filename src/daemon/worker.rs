@@ -93,7 +93,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
             continue;
         }
         let claim = shared.store.claim_targets(&shared.instance, free.min(CLAIM_MAX), lease, clock::now());
-        let Some(claimed) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, claim)).await else { break };
+        let Some(claimed) = db_call(&mut shutdown, claim).await else { break };
         let claimed = match claimed {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
@@ -111,7 +111,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 finish_idle_runs(&shared).await;
                 shared.store.next_due().await.ok().flatten()
             };
-            let Some(due) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, idle)).await else { break };
+            let Some(due) = db_call(&mut shutdown, idle).await else { break };
             let due = due.ok().flatten();
             let until = due.map(|d| (d - clock::now()).to_std().unwrap_or_default()).unwrap_or(IDLE_POLL);
             wait(&shared, &mut shutdown, until.min(IDLE_POLL)).await;
@@ -120,7 +120,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
         held.lock().unwrap_or_else(|e| e.into_inner()).extend(claimed.iter().map(|c| c.id));
         let looked_up = async { anyhow::Ok((refresh_runs(&shared, &claimed, &mut runs).await?, filings_of(&shared, &claimed).await?)) };
         // (Claims left in hand by a stop here are this instance's leases: handed back below.)
-        let Some(looked_up) = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, looked_up)).await else { break };
+        let Some(looked_up) = db_call(&mut shutdown, looked_up).await else { break };
         let filings = match looked_up {
             Ok(Ok(((), f))) => f,
             outcome => {
@@ -132,7 +132,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) -> Re
                 warn!("cannot read the runs and filings of claimed work: {why}");
                 let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
                 let release = shared.store.release_targets(&shared.instance, &ids, None, false);
-                let _ = unless_stopped(&mut shutdown, tokio::time::timeout(DB_TIMEOUT, release)).await;
+                let _ = db_call(&mut shutdown, release).await;
                 forget(&held, ids);
                 wait(&shared, &mut shutdown, IDLE_POLL).await;
                 continue;
@@ -243,16 +243,17 @@ fn internal_error(target: &Target, attempts: i64) -> ResultRow {
     check.into_row(evidence)
 }
 
-/// Awaits `work` unless the stop comes first (`None`): a query that a hung or locked database
-/// holds up must not hold up the stop. Dropping it midway loses nothing: a transaction it had
-/// open rolls back, and a claim it made is a lease of this instance, handed back at the stop
-/// with the others (or run out).
-async fn unless_stopped<T>(shutdown: &mut watch::Receiver<bool>, work: impl std::future::Future<Output = T>) -> Option<T> {
+/// Awaits the claim loop's database `work` for at most [`DB_TIMEOUT`] (`Err` past it), unless
+/// the stop comes first (`None`): a query that a hung or locked database holds up must not hold
+/// up the stop. Dropping it midway loses nothing: a transaction it had open rolls back, and a
+/// claim it made is a lease of this instance, handed back at the stop with the others (or run
+/// out).
+async fn db_call<T>(shutdown: &mut watch::Receiver<bool>, work: impl std::future::Future<Output = T>) -> Option<Result<T, tokio::time::error::Elapsed>> {
     tokio::select! {
         biased;
         // (A sender gone is no stop.)
         _ = async { if shutdown.wait_for(|stop| *stop).await.is_err() { std::future::pending::<()>().await } } => None,
-        done = work => Some(done),
+        done = tokio::time::timeout(DB_TIMEOUT, work) => Some(done),
     }
 }
 
