@@ -554,10 +554,12 @@ fn title_of(doc: &Html) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-/// Folded, lower-cased, with every space and punctuation mark removed: the form titles and
-/// filed names are compared in.
+/// Folded, lower-cased, traditional characters simplified, with every space and punctuation
+/// mark removed: the form titles and filed names are compared in. A site that titles its
+/// homepage 「雲端科技官網」 shows the filed name 「云端科技官网」, as its footer's `備`/`號`
+/// show a filing number.
 pub fn comparable(s: &str) -> String {
-    number::fold(s).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    simplet2s::convert(&number::fold(s)).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 fn icp_mention(n: &IcpNumber, link: Option<(&Link<'_>, Option<String>)>, linked: bool, in_footer: bool, source: &'static str) -> IcpMention {
@@ -2271,6 +2273,10 @@ mod tests {
             ("某某 科技：官网", "某某科技官网", true),
             ("Welcome to nginx!", "某某科技官网", false),
             ("某某科技", "某某科技官网", false),
+            // Traditional characters are the same name, on either side; a different name is not.
+            ("首頁 - 雲端科技官網", "云端科技官网", true),
+            ("云端科技官网", "雲端科技官網", true),
+            ("雲端資訊官網", "云端科技官网", false),
         ] {
             let html = format!(r#"<title>{title}</title><p><a href="https://beian.miit.gov.cn">京ICP备12345678号-1</a></p>"#);
             let r = analyse(&html, &expect("京ICP备12345678号-1", name, None));
