@@ -489,6 +489,22 @@ mod tests {
         assert!(p.idle.lock().unwrap().is_empty());
     }
 
+    #[tokio::test]
+    async fn a_message_that_is_not_a_response_is_a_failure() {
+        // Our own query reflected back (QR clear), by a loop or an echo service at the
+        // nameserver's address: with an SOA added it reads like NODATA, and NODATA is a finding.
+        for rcode in [ResponseCode::NoError, ResponseCode::NXDomain] {
+            let addr = udp_nameserver(move |_, mut answer| {
+                answer.set_message_type(MessageType::Query).set_response_code(rcode);
+                Some(answer)
+            })
+            .await;
+            let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 300, attempts: 1 });
+            let answer = p.resolve("www.demo.example.cn").await;
+            assert!(matches!(answer, DnsAnswer::Failed { .. }), "{rcode}: {answer:?}");
+        }
+    }
+
     /// A UDP nameserver on loopback that answers each query with what `reply` makes of it (a
     /// response with the query's ID and question, for `reply` to fill in), or not at all when
     /// `reply` says `None`.

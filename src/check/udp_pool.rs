@@ -11,8 +11,9 @@
 //! cancelled or saw a stray datagram closes its socket as before, so a late answer can never be
 //! read by the next query. A pooled socket on which anything arrived while it sat idle (a
 //! nameserver that answers twice) is closed instead of handed out. And a datagram that does not
-//! repeat the query's ID and question is never passed to hickory (which checks only the ID), so
-//! even a duplicate that slips in between cannot answer another name.
+//! repeat the query's ID and question, or is not a response at all (our query reflected back), is
+//! never passed to hickory (which checks only the ID), so even a duplicate that slips in between
+//! cannot answer another name.
 //!
 //! Idle sockets stay registered with the reactor of the runtime that used them (no `epoll_ctl`
 //! per query either) and are handed out only to queries on that runtime; a probe used from
@@ -192,11 +193,14 @@ impl PooledUdp {
         self.socket.as_ref().expect("the socket is only taken on drop")
     }
 
-    /// Whether `msg` repeats the ID and question of the query sent (names compared without
-    /// regard to ASCII case). Anything goes when what was sent was not a DNS query.
+    /// Whether `msg` is a response (QR set) repeating the ID and question of the query sent
+    /// (names compared without regard to ASCII case). Anything goes when what was sent was not
+    /// a DNS query. Our own query reflected back (a loop, an echo service at the nameserver's
+    /// address) repeats both but is no answer: hickory would read its empty answer section as
+    /// NODATA.
     fn answers_query(&self, msg: &[u8]) -> bool {
         let Some(Some((id, question))) = self.query.get() else { return true };
-        exchange_key(msg).is_some_and(|(i, q)| i == *id && q.eq_ignore_ascii_case(question))
+        exchange_key(msg).is_some_and(|(i, q)| i == *id && q.eq_ignore_ascii_case(question) && msg[2] & 0x80 != 0)
     }
 
     /// One datagram out, one in, and nothing more awaited: nothing of this query can still arrive.
@@ -212,7 +216,8 @@ impl DnsUdpSocket for PooledUdp {
     type Time = TokioTime;
 
     /// Receives the next datagram that answers this socket's query. One with another ID or
-    /// another question (hickory checks only the ID) is dropped, and the socket is not reused.
+    /// another question (hickory checks only the ID), or that is not a response, is dropped, and
+    /// the socket is not reused.
     ///
     /// An answer bigger than `buf` (hickory's is our EDNS size, 1232 bytes, which a server
     /// ignoring EDNS may exceed without setting TC) would arrive cut, fail to parse and leave
@@ -414,18 +419,24 @@ mod tests {
     }
 
     /// hickory checks only the ID; an answer with the query's ID to another question (a late
-    /// duplicate for an earlier name) must not reach it.
+    /// duplicate for an earlier name), or the query itself reflected back, must not reach it.
     #[tokio::test]
     async fn an_answer_to_another_question_is_dropped() {
         let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = server.local_addr().unwrap();
+        let response = |q: &[u8]| {
+            let mut r = q.to_vec();
+            r[2] |= 0x80; // QR
+            r
+        };
         tokio::spawn(async move {
             let mut buf = [0u8; 512];
             let (n, from) = server.recv_from(&mut buf).await.unwrap();
             let id = u16::from_be_bytes([buf[0], buf[1]]);
-            let _ = server.send_to(&query(id, "other.example.cn"), from).await;
-            let _ = server.send_to(&query(id ^ 1, "site.example.cn"), from).await;
+            let _ = server.send_to(&response(&query(id, "other.example.cn")), from).await;
+            let _ = server.send_to(&response(&query(id ^ 1, "site.example.cn")), from).await;
             let _ = server.send_to(&buf[..n], from).await;
+            let _ = server.send_to(&response(&buf[..n]), from).await;
         });
         let rt = PooledRuntime::default();
         let s = rt.bind_udp(local(), addr).await.unwrap();
@@ -433,7 +444,7 @@ mod tests {
         s.send_to(&sent, addr).await.unwrap();
         let mut buf = [0u8; 512];
         let (n, _) = s.recv_from(&mut buf).await.unwrap();
-        assert_eq!(&buf[..n], &sent[..], "only the datagram that repeats the ID and the question");
+        assert_eq!(&buf[..n], &response(&sent)[..], "only the response that repeats the ID and the question");
         drop(s);
         assert_eq!(rt.idle_count(), 0, "a socket that saw a wrong answer is not reused");
         assert!(exchange_key(&query(1, "site.example.cn")).is_some());
