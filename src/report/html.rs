@@ -173,13 +173,20 @@ fn overdue_table(lines: &[std::sync::Arc<TicketLine>]) -> String {
             site_cell(t),
             esc(t.problem),
             t.deadline,
-            t.overdue_working_days,
+            late_days(t.overdue_working_days),
             esc(&t.escalation.join("、")),
             appeal_zh(t.appeal_state)
         );
     }
     s.push_str("</tbody></table>");
     s
+}
+
+/// Working days past the deadline, as the overdue table shows them: a ticket is overdue from the
+/// day after its deadline, so one whose deadline was a Friday is overdue on Saturday by no
+/// working day yet, which reads better as 不足 1 than as 0.
+fn late_days(days: u32) -> String {
+    if days == 0 { "不足 1".into() } else { days.to_string() }
 }
 
 fn notice_section(r: &Report, n: &SubjectNotice) -> String {
@@ -339,6 +346,18 @@ mod tests {
         assert!(page.contains("第十三条、第二十五条"));
         assert!(page.contains("2026-10-09") && page.contains("@media print"));
         assert!(page.contains("<svg"));
+    }
+
+    #[tokio::test]
+    async fn an_overdue_ticket_with_no_working_day_past_says_less_than_one() {
+        let store = each_backend().await.remove(0);
+        seeded(&store).await;
+        let mut r = crate::report::build(&store, &cfg(), at("2026-10-13T10:00:00+08:00")).await.unwrap();
+        let late = |r: &Report| overdue_table(&r.overdue).contains(r#"<td class="num late">3</td>"#);
+        assert!(late(&r));
+        // As on the Saturday after a Friday deadline.
+        std::sync::Arc::make_mut(&mut r.overdue[0]).overdue_working_days = 0;
+        assert!(!late(&r) && overdue_table(&r.overdue).contains(r#"<td class="num late">不足 1</td>"#));
     }
 
     #[tokio::test]
