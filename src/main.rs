@@ -75,6 +75,10 @@ enum Command {
         /// Print the analysis as JSON.
         #[arg(long)]
         json: bool,
+        /// Read at most this many bytes of the file, as the scanner reads at most
+        /// `http.max_body_bytes` of a homepage (its default).
+        #[arg(long, value_name = "BYTES", default_value_t = beiand::config::Http::default().max_body_bytes)]
+        max_bytes: usize,
     },
     /// Self-contained offline run on bundled sample data: an in-process DNS server and web server
     /// on loopback, sample filings that produce every finding code, the real scan pipeline.
@@ -128,6 +132,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The first `max` bytes of a saved page, with a warning on stderr when the file is longer: a
+/// page written to be hostile (hundreds of megabytes of tags) is read as the scanner would read
+/// it, not whole into memory.
+fn read_at_most(file: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?.take(max as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        bytes.truncate(max);
+        eprintln!(
+            "beiand: {} is longer than {max} bytes; only those were read, as the scanner reads a homepage (--max-bytes to read more)",
+            file.display()
+        );
+    }
+    Ok(bytes)
+}
+
 fn load_config(flag: Option<&Path>) -> Result<Config> {
     beiand::clock::check_env()?;
     Config::load(&Config::locate(flag))
@@ -152,8 +173,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let cfg = load_config(config)?;
             scan_command(&cfg, domain, site, json).await
         }
-        Command::CheckPage { file, site_number, site_name, psb_number, json } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Command::CheckPage { file, site_number, site_name, psb_number, json, max_bytes } => {
+            let bytes = read_at_most(&file, max_bytes).with_context(|| format!("cannot read {}", file.display()))?;
             let (html, _) = beiand::check::charset::decode_html(bytes, None);
             let expect = beiand::check::page::PageExpect { site_number, site_name, psb_number };
             let report = beiand::check::page::analyse(&html, &expect);

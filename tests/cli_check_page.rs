@@ -48,3 +48,30 @@ fn findings_follow_the_filing() {
     let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["page.number_wrong", "page.title_mismatch", "page.psb_missing"]);
 }
+
+#[test]
+fn a_page_longer_than_the_scanners_cap_is_read_as_far_as_the_scanner_reads() {
+    // The number sits past the first 1,000 bytes: read up to there, the page does not show it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.html");
+    let page = format!(r#"<title>某某科技官网</title><p>{}</p><a href="https://beian.miit.gov.cn/">京ICP备12345678号-2</a>"#, "新闻".repeat(400));
+    std::fs::write(&file, &page).unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_beiand"))
+            .arg("check-page")
+            .arg(&file)
+            .args(["--site-number", "京ICP备12345678号-2", "--json"])
+            .args(extra)
+            .env("BEIAND_CONFIG", dir.path().join("absent.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v["findings"].as_array().unwrap().len(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (findings, warned) = run(&["--max-bytes", "1000"]);
+    assert_eq!(findings, 1, "page.number_missing, and nothing else");
+    assert!(warned.contains("longer than 1000 bytes"), "{warned}");
+    // The whole page, under the default cap (2 MiB), with nothing to warn of.
+    assert_eq!(run(&[]), (0, String::new()));
+}
