@@ -15,7 +15,8 @@
 //! extension; the customer may appeal once per period. An upheld appeal lifts the recommended
 //! restriction: escalation starts over, counted from the end of a grace period of
 //! `tickets.appeal_grace_days` working days (or from the deadline, if later) — access is
-//! restored only temporarily, the ticket stays open until the problem is fixed.
+//! restored only temporarily, the ticket stays open until the problem is fixed. While an appeal
+//! is pending, no further escalation step is recommended.
 
 use super::calendar::Calendar;
 use super::evidence::TicketEvidence;
@@ -159,7 +160,7 @@ pub fn supersede(t: &Ticket, why: &str, now: DateTime<Utc>) -> Result<Change, Re
 
 /// Time-driven changes due on `today`: open → overdue once the deadline has passed, then each
 /// escalation step whose time has come, in order (possibly several at once), once the problem
-/// has been seen on or after the step's day.
+/// has been seen on or after the step's day, and not while an appeal is pending.
 pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: NaiveDate, now: DateTime<Utc>) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut cur = t.clone();
@@ -176,7 +177,10 @@ pub fn advance(t: &Ticket, cal: &Calendar, steps: &[EscalationStep], today: Naiv
         cur = c.ticket.clone();
         changes.push(c);
     }
-    if cur.state != State::Overdue {
+    // While an appeal is pending no further step is recommended: the officer decides it first.
+    // Upheld, escalation starts over after the grace period; rejected, the steps due by then
+    // are recommended at the next sweep, counted from the deadline as if no appeal had been.
+    if cur.state != State::Overdue || cur.appeal_state == Some(AppealState::Pending) {
         return changes;
     }
     let base = cur.escalation_from.map_or(cur.deadline, |f| f.max(cur.deadline));
@@ -444,6 +448,23 @@ pub(crate) mod tests {
         let c = extend(&over, d("2026-10-23"), "ok", "alice", d("2026-10-12"), at("2026-10-12T10:00:00+08:00")).unwrap();
         assert_eq!((c.ticket.state, c.ticket.escalation_level), (State::Open, 0));
         assert_eq!(c.entry.from_state, Some(State::Overdue));
+    }
+
+    #[test]
+    fn no_step_is_recommended_while_an_appeal_is_pending() {
+        let cal = Calendar::new(&[], &[]);
+        let mut t = opened();
+        t.last_seen_at = at("2026-10-20T08:00:00+08:00");
+        // Filed before the deadline: overdue on time, but neither step while it is pending.
+        let a = appeal(&t, "the number is in an image", "alice", at("2026-10-08T09:00:00+08:00")).unwrap().ticket;
+        let ch = advance(&a, &cal, &steps(), d("2026-10-20"), at("2026-10-20T09:00:00+08:00"));
+        assert_eq!(ch.iter().map(|c| c.entry.action).collect::<Vec<_>>(), vec![Action::Overdue]);
+        let over = &ch[0].ticket;
+        assert!(advance(over, &cal, &steps(), d("2026-10-21"), at("2026-10-21T09:00:00+08:00")).is_empty());
+        // Rejected: the steps due since the deadline, at once.
+        let rejected = decide_appeal(over, false, "not shown", "bob", &cal, 5, d("2026-10-21"), at("2026-10-21T10:00:00+08:00")).unwrap().ticket;
+        let ch = advance(&rejected, &cal, &steps(), d("2026-10-21"), at("2026-10-21T11:00:00+08:00"));
+        assert_eq!(ch.iter().map(|c| c.entry.action).collect::<Vec<_>>(), vec![Action::EscalationRecommended; 2]);
     }
 
     #[test]
