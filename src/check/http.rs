@@ -91,6 +91,17 @@ impl Failure {
     }
 }
 
+/// How far one fetch has got, kept outside its future: a fetch cut off by the time budget is
+/// dropped mid-way, and its failure is told from this.
+struct Progress {
+    /// The URL being requested.
+    url: Url,
+    /// Every URL requested before it.
+    redirects: Vec<String>,
+    /// The redirect host our resolver is looking up, while it is.
+    resolving: Option<String>,
+}
+
 /// Fetches homepages under the `[http]` settings.
 pub struct HttpProbe {
     cfg: config::Http,
@@ -126,24 +137,27 @@ impl HttpProbe {
                 }
             };
             let budget = Duration::from_millis(self.cfg.timeout_ms);
-            match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip)).await {
+            let progress = Mutex::new(Progress { url: url.clone(), redirects: Vec::new(), resolving: None });
+            match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip, &progress)).await {
                 Ok(Ok(page)) => return Ok(page),
                 Ok(Err(f)) => failures.push(f),
-                Err(_) => failures.push(Failure {
-                    ip,
-                    url: url.to_string(),
-                    kind: "timeout",
-                    status: None,
-                    detail: format!("no complete answer within {} ms", self.cfg.timeout_ms),
-                    redirects: vec![],
-                }),
+                Err(_) => {
+                    // Told of the URL the time ran out at; when it ran out while our resolver
+                    // looked up a redirect host, the time was our resolver's, not the site's.
+                    let Progress { url, redirects, resolving } = progress.into_inner().unwrap_or_else(|e| e.into_inner());
+                    let (kind, detail) = match resolving {
+                        Some(host) => ("local", format!("redirect host {host}: our resolver gave no answer within the {} ms budget", self.cfg.timeout_ms)),
+                        None => ("timeout", format!("no complete answer within {} ms", self.cfg.timeout_ms)),
+                    };
+                    failures.push(Failure { ip, url: url.to_string(), kind, status: None, detail, redirects });
+                }
             }
         }
         Err(failures)
     }
 
-    /// Requests `url` from `ip`, following redirects by hand.
-    async fn follow(&self, start: Url, domain: &str, ip: IpAddr) -> Result<Page, Failure> {
+    /// Requests `url` from `ip`, following redirects by hand, keeping `progress` up to date.
+    async fn follow(&self, start: Url, domain: &str, ip: IpAddr, progress: &Mutex<Progress>) -> Result<Page, Failure> {
         let started = Instant::now();
         let mut url = start;
         let mut redirects: Vec<String> = Vec::new();
@@ -156,7 +170,11 @@ impl HttpProbe {
             redirects: redirects.clone(),
         };
         loop {
-            let target = match self.address_for(&url, domain, ip).await {
+            if let Ok(mut p) = progress.lock() {
+                p.url = url.clone();
+                p.redirects = redirects.clone();
+            }
+            let target = match self.address_for(&url, domain, ip, progress).await {
                 Ok(t) => t,
                 Err((kind, detail)) => return Err(fail(&url, kind, None, detail, &redirects)),
             };
@@ -262,7 +280,7 @@ impl HttpProbe {
     /// The address to connect to for `url`: the pinned one for the checked domain, else one we
     /// resolve and classify; a non-public address is refused unless allowed by config. The error
     /// is a [`Failure`] kind and detail: `redirect_refused`, or `local` when our resolver failed.
-    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr) -> Result<IpAddr, (&'static str, String)> {
+    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr, progress: &Mutex<Progress>) -> Result<IpAddr, (&'static str, String)> {
         let refused = |detail| ("redirect_refused", detail);
         let host = match url.host() {
             Some(url::Host::Domain(h)) => h.to_ascii_lowercase(),
@@ -273,7 +291,14 @@ impl HttpProbe {
         if host == domain {
             return Ok(pinned);
         }
+        let set_resolving = |host: Option<&str>| {
+            if let Ok(mut p) = progress.lock() {
+                p.resolving = host.map(str::to_string);
+            }
+        };
+        set_resolving(Some(&host));
         let answer = self.dns.resolve(&host).await;
+        set_resolving(None);
         if let DnsAnswer::Failed { reason } = &answer {
             return Err(("local", format!("redirect host {host}: our resolver failed: {reason}")));
         }
@@ -474,6 +499,14 @@ mod tests {
 
     /// A web server on 127.0.0.1 with a few behaviours, and a probe allowed to fetch loopback.
     async fn world(max_body: usize) -> (HttpProbe, u16) {
+        // No nameserver is needed: every test host but the redirect targets is the checked
+        // domain, pinned to 127.0.0.1; 127.0.0.1:9 refuses at once.
+        let dns = config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 };
+        world_with(max_body, 2000, dns).await
+    }
+
+    /// [`world`] with the HTTP time budget and the probe's resolver settings given.
+    async fn world_with(max_body: usize, timeout_ms: u64, dns: config::Dns) -> (HttpProbe, u16) {
         let app = axum::Router::new()
             .route("/", get(|headers: axum::http::HeaderMap| async move {
                 let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
@@ -502,10 +535,8 @@ mod tests {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let allow: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
         let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n127.0.0.0/8,cn-test,true,测试\n", None, &allow).unwrap());
-        let cfg = config::Http { port, https_port: port, timeout_ms: 2000, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
-        // No nameserver is needed: every test host is the checked domain, pinned to 127.0.0.1.
-        let dns = DnsProbe::new(&config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 });
-        (HttpProbe::new(cfg, dns, classifier).unwrap(), port)
+        let cfg = config::Http { port, https_port: port, timeout_ms, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
+        (HttpProbe::new(cfg, DnsProbe::new(&dns), classifier).unwrap(), port)
     }
 
     /// `<title>gz</title>`, gzipped (Python's `gzip.compress(..., mtime=0)`).
@@ -601,6 +632,22 @@ mod tests {
         assert_eq!(failures[0].kind, "local", "{failures:?}");
         assert!(failures[0].detail.contains("elsewhere.example.cn"), "{failures:?}");
         assert!(failures[0].is_ours());
+    }
+
+    #[tokio::test]
+    async fn our_resolver_using_up_the_time_on_a_redirect_host_is_ours() {
+        // A nameserver that never answers, slower to give up than the HTTP budget: the time runs
+        // out while it looks up the redirect host. That is ours, not the site timing out (which
+        // would also send the check on to https, and to http.unreachable).
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let dns = config::Dns { nameservers: vec![silent.local_addr().unwrap()], timeout_ms: 60_000, attempts: 1 };
+        let (probe, _) = world_with(1 << 20, 300, dns).await;
+        let failures = probe.fetch_homepage("away.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), ["local"], "{failures:?}");
+        assert!(failures[0].detail.contains("elsewhere.example.cn"), "{failures:?}");
+        // The failure is told of the URL the time ran out at, after the redirect that led there.
+        assert_eq!(failures[0].url, "http://elsewhere.example.cn/");
+        assert_eq!(failures[0].redirects, ["http://away.example.cn/"]);
     }
 
     #[tokio::test]
