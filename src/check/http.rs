@@ -98,6 +98,8 @@ struct Progress {
     url: Url,
     /// Every URL requested before it.
     redirects: Vec<String>,
+    /// Its status, once the answer's head has come.
+    status: Option<u16>,
     /// The redirect host our resolver is looking up, while it is.
     resolving: Option<String>,
 }
@@ -121,12 +123,16 @@ impl HttpProbe {
 
     /// Fetches `http://DOMAIN/` from `ip`, following its redirects (which may lead to https).
     /// `https://DOMAIN/` is tried directly only when nothing answered on the HTTP port: a site
-    /// that answered over HTTP — with an error, or a redirect we refuse — is judged by that answer,
-    /// not by whatever default virtual host the HTTPS port serves.
+    /// that answered over HTTP — with an error, a redirect we refuse or one to a place that fails,
+    /// a body that breaks off or stalls — is judged by that answer, not by whatever default
+    /// virtual host the HTTPS port serves.
     pub async fn fetch_homepage(&self, domain: &str, ip: IpAddr) -> Result<Page, Vec<Failure>> {
         let mut failures: Vec<Failure> = Vec::new();
         for scheme in ["http", "https"] {
-            if scheme == "https" && !failures.iter().all(|f| matches!(f.kind, "refused" | "timeout" | "error")) {
+            // Something answered when a status line came (a body then broke off or stalled, say)
+            // or a redirect was taken (and a later hop failed).
+            let nothing_answered = |f: &Failure| matches!(f.kind, "refused" | "timeout" | "error") && f.status.is_none() && f.redirects.is_empty();
+            if scheme == "https" && !failures.iter().all(nothing_answered) {
                 break;
             }
             let url = match Url::parse(&format!("{scheme}://{domain}/")) {
@@ -137,19 +143,21 @@ impl HttpProbe {
                 }
             };
             let budget = Duration::from_millis(self.cfg.timeout_ms);
-            let progress = Mutex::new(Progress { url: url.clone(), redirects: Vec::new(), resolving: None });
+            let progress = Mutex::new(Progress { url: url.clone(), redirects: Vec::new(), status: None, resolving: None });
             match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip, &progress)).await {
                 Ok(Ok(page)) => return Ok(page),
                 Ok(Err(f)) => failures.push(f),
                 Err(_) => {
                     // Told of the URL the time ran out at; when it ran out while our resolver
                     // looked up a redirect host, the time was our resolver's, not the site's.
-                    let Progress { url, redirects, resolving } = progress.into_inner().unwrap_or_else(|e| e.into_inner());
-                    let (kind, detail) = match resolving {
-                        Some(host) => ("local", format!("redirect host {host}: our resolver gave no answer within the {} ms budget", self.cfg.timeout_ms)),
-                        None => ("timeout", format!("no complete answer within {} ms", self.cfg.timeout_ms)),
+                    let Progress { url, redirects, status, resolving } = progress.into_inner().unwrap_or_else(|e| e.into_inner());
+                    let budget = self.cfg.timeout_ms;
+                    let (kind, detail) = match (resolving, status) {
+                        (Some(host), _) => ("local", format!("redirect host {host}: our resolver gave no answer within the {budget} ms budget")),
+                        (None, Some(status)) => ("timeout", format!("the server answered {status} but its body did not complete within {budget} ms")),
+                        (None, None) => ("timeout", format!("no complete answer within {budget} ms")),
                     };
-                    failures.push(Failure { ip, url: url.to_string(), kind, status: None, detail, redirects });
+                    failures.push(Failure { ip, url: url.to_string(), kind, status, detail, redirects });
                 }
             }
         }
@@ -173,6 +181,7 @@ impl HttpProbe {
             if let Ok(mut p) = progress.lock() {
                 p.url = url.clone();
                 p.redirects = redirects.clone();
+                p.status = None;
             }
             let target = match self.address_for(&url, domain, ip, progress).await {
                 Ok(t) => t,
@@ -194,6 +203,9 @@ impl HttpProbe {
                 }
             };
             let status = resp.status();
+            if let Ok(mut p) = progress.lock() {
+                p.status = Some(status.as_u16());
+            }
             if status.is_redirection() {
                 // Browsers take a Location written in raw UTF-8 (nginx sends `return 301 /首页/;`
                 // as it is); joining percent-encodes it.
@@ -214,8 +226,11 @@ impl HttpProbe {
             if status.is_server_error() || status.is_client_error() {
                 return Err(fail(&url, "status", Some(status.as_u16()), format!("server answered {status}"), &redirects));
             }
+            // `none` and an empty value (sent by some PHP setups and CDNs) say no coding, as
+            // `identity` does; browsers read such a body as it is.
             let coding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            if let Some(coding) = coding.filter(|c| !c.trim().eq_ignore_ascii_case("identity")) {
+            let no_coding = |c: &str| c.split(',').map(str::trim).all(|t| t.is_empty() || t.eq_ignore_ascii_case("identity") || t.eq_ignore_ascii_case("none"));
+            if let Some(coding) = coding.filter(|c| !no_coding(c)) {
                 let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and cannot be decoded");
                 return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
@@ -355,11 +370,25 @@ impl HttpProbe {
             .connect_timeout(Duration::from_millis(self.cfg.timeout_ms))
             .timeout(Duration::from_millis(self.cfg.timeout_ms))
             .user_agent(self.cfg.user_agent.clone());
+        // The one name of this hop is pinned below; reqwest would hand any other to the system
+        // resolver, so every other lookup is refused.
+        builder = builder.dns_resolver(Arc::new(NoLookups));
         if let Some(host) = url.host_str().filter(|_| matches!(url.host(), Some(url::Host::Domain(_)))) {
             builder = builder.resolve(host, SocketAddr::new(ip, port));
         }
         let client = builder.build().map_err(|e| e.to_string())?;
         Ok((client, url))
+    }
+}
+
+/// The resolver under a client's pinned name: it refuses every lookup, so that no name can reach
+/// the system resolver.
+struct NoLookups;
+
+impl reqwest::dns::Resolve for NoLookups {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let detail = format!("{} is not pinned to an address we resolved, and the system resolver is not used", name.as_str());
+        Box::pin(async move { Err(detail.into()) })
     }
 }
 
@@ -500,9 +529,8 @@ mod tests {
     /// A web server on 127.0.0.1 with a few behaviours, and a probe allowed to fetch loopback.
     async fn world(max_body: usize) -> (HttpProbe, u16) {
         // No nameserver is needed: every test host but the redirect targets is the checked
-        // domain, pinned to 127.0.0.1; 127.0.0.1:9 refuses at once.
-        let dns = config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 };
-        world_with(max_body, 2000, dns).await
+        // domain, pinned to 127.0.0.1 (see `no_dns`).
+        world_with(max_body, 2000, no_dns()).await
     }
 
     /// [`world`] with the HTTP time budget and the probe's resolver settings given.
@@ -533,10 +561,42 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (probe_on(port, max_body, timeout_ms, dns), port)
+    }
+
+    /// A probe allowed to fetch loopback, sending http and https to `port`.
+    fn probe_on(port: u16, max_body: usize, timeout_ms: u64, dns: config::Dns) -> HttpProbe {
         let allow: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
         let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n127.0.0.0/8,cn-test,true,测试\n", None, &allow).unwrap());
         let cfg = config::Http { port, https_port: port, timeout_ms, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
-        (HttpProbe::new(cfg, DnsProbe::new(&dns), classifier).unwrap(), port)
+        HttpProbe::new(cfg, DnsProbe::new(&dns), classifier).unwrap()
+    }
+
+    /// Resolver settings for a test that needs no nameserver: 127.0.0.1:9 refuses at once.
+    fn no_dns() -> config::Dns {
+        config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 }
+    }
+
+    /// A server on 127.0.0.1 that writes `answer` on every connection once the client has sent
+    /// something (a request, or a TLS hello), then holds the connection open without a word more.
+    async fn raw_server(answer: Vec<u8>) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answer = Arc::new(answer);
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = conn.read(&mut buf).await;
+                    let _ = conn.write_all(&answer).await;
+                    // Hold the connection until the client hangs up.
+                    while matches!(conn.read(&mut buf).await, Ok(n) if n > 0) {}
+                });
+            }
+        });
+        port
     }
 
     /// `<title>gz</title>`, gzipped (Python's `gzip.compress(..., mtime=0)`).
@@ -693,6 +753,40 @@ mod tests {
         for errno in [libc::ECONNREFUSED, libc::ECONNRESET, libc::ETIMEDOUT] {
             let e = std::io::Error::from_raw_os_error(errno);
             assert!(!is_local_failure(&e), "{e} is not ours");
+        }
+    }
+
+    #[tokio::test]
+    async fn no_name_reaches_the_system_resolver() {
+        // A hop's client knows one name, pinned; any other is refused, not looked up by the
+        // system (`localhost` would be, from /etc/hosts).
+        let (probe, port) = world(1 << 20).await;
+        let url = Url::parse("http://pinned.example.cn/").unwrap();
+        let (client, _) = probe.client_for(&url, LOCAL, Arc::new(Mutex::new(None))).unwrap();
+        let err = client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
+        assert!(describe(&err).1.contains("localhost is not pinned"), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_site_that_answered_over_http_is_judged_by_that_answer() {
+        // The head came, the body stalls: the site answered, and https is not tried on top (the
+        // raw server would fail its TLS handshake, and the check spend a second budget).
+        let port = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<title>x".to_vec()).await;
+        let failures = probe_on(port, 1 << 20, 300, no_dns()).fetch_homepage("stall.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| (f.kind, f.status)).collect::<Vec<_>>(), [("timeout", Some(200))], "{failures:?}");
+        // A redirect taken, to a hop that fails: the site's answer was that redirect.
+        let port = raw_server(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
+        let failures = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("hop-to-nowhere.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| (f.kind, f.url.as_str())).collect::<Vec<_>>(), [("refused", "http://127.0.0.1:1/")], "{failures:?}");
+        assert_eq!(failures[0].redirects, ["http://hop-to-nowhere.example.cn/"]);
+    }
+
+    #[tokio::test]
+    async fn content_encoding_none_is_no_coding() {
+        for coding in ["none", "", "identity", "None"] {
+            let port = raw_server(format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: 17\r\n\r\n<title>ok</title>").into_bytes()).await;
+            let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("none.example.cn", LOCAL).await;
+            assert_eq!(page.map(|p| p.html).map_err(|f| f[0].detail.clone()), Ok("<title>ok</title>".to_string()), "{coding:?}");
         }
     }
 }
