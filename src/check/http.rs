@@ -251,8 +251,11 @@ impl HttpProbe {
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
             // A stub whose meta refresh leads on at once is a redirect; not one to itself, nor one
             // to another scheme (browsers ignore a `javascript:` refresh and show the page).
+            // A refresh to this page with another fragment (`url=#top`) is to itself too: a
+            // browser does not load the page again for it.
             let refresh = refresh::target(&html).and_then(|t| url.join(&t).ok());
-            if let Some(next) = refresh.filter(|n| *n != url && matches!(n.scheme(), "http" | "https")) {
+            let same_page = |n: &Url| n[..url::Position::AfterQuery] == url[..url::Position::AfterQuery];
+            if let Some(next) = refresh.filter(|n| !same_page(n) && matches!(n.scheme(), "http" | "https")) {
                 if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
@@ -280,11 +283,14 @@ impl HttpProbe {
 
     /// Takes a redirect from `url` to `next`: recorded in `redirects` and made the URL, unless
     /// it leaves http(s) or goes past `http.max_redirects` (then the failure kind and detail,
-    /// to be told of `url`).
-    fn next_hop(&self, url: &mut Url, next: Url, redirects: &mut Vec<String>) -> Result<(), (&'static str, String)> {
+    /// to be told of `url`). Credentials written into `next` (`http://user:pass@host/`) are
+    /// dropped: not sent on as a basic-auth header by us, nor written into evidence and reports.
+    fn next_hop(&self, url: &mut Url, mut next: Url, redirects: &mut Vec<String>) -> Result<(), (&'static str, String)> {
         if !matches!(next.scheme(), "http" | "https") {
             return Err(("redirect_refused", format!("redirect to {next}")));
         }
+        let _ = next.set_password(None);
+        let _ = next.set_username("");
         redirects.push(std::mem::replace(url, next).to_string());
         if redirects.len() > self.cfg.max_redirects {
             return Err(("redirects", format!("more than {} redirects", self.cfg.max_redirects)));
@@ -788,5 +794,63 @@ mod tests {
             let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("none.example.cn", LOCAL).await;
             assert_eq!(page.map(|p| p.html).map_err(|f| f[0].detail.clone()), Ok("<title>ok</title>".to_string()), "{coding:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_to_the_same_page_with_a_fragment_is_no_redirect() {
+        let port = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 61\r\n\r\n<meta http-equiv=\"refresh\" content=\"0;url=#top\"><title>t</title>".to_vec()).await;
+        let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("top.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.redirects.len()), ("http://top.example.cn/", 0));
+    }
+
+    #[tokio::test]
+    async fn credentials_in_a_location_are_neither_sent_nor_recorded() {
+        let (probe, port) = world(1 << 20).await;
+        let location = format!("http://admin:s3cret@127.0.0.1:{port}/");
+        let answer = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+        let raw = raw_server(answer.into_bytes()).await;
+        let probe = HttpProbe { cfg: config::Http { port: raw, https_port: raw, ..probe.cfg.clone() }, ..probe };
+        let page = probe.fetch_homepage("creds.example.cn", LOCAL).await.unwrap();
+        // The world's default answer, recorded without the password.
+        assert_eq!(page.html, "<title>ok</title>");
+        assert_eq!(page.final_url, format!("http://127.0.0.1:{port}/"));
+    }
+
+    /// A gzip body of `n` fixed-Huffman matches (258 bytes each, distance 1) after one `a`:
+    /// `n * 258 + 1` bytes once decoded, 13 bits a match sent.
+    fn gzip_bomb(n: usize) -> Vec<u8> {
+        let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        let (mut acc, mut bits) = (0u64, 0u32);
+        let mut put = |out: &mut Vec<u8>, value: u64, len: u32, huffman: bool| {
+            for i in 0..len {
+                let bit = if huffman { (value >> (len - 1 - i)) & 1 } else { (value >> i) & 1 };
+                acc |= bit << bits;
+                bits += 1;
+                if bits == 8 {
+                    out.push(acc as u8);
+                    (acc, bits) = (0, 0);
+                }
+            }
+        };
+        put(&mut out, 0b011, 3, false); // last block, fixed Huffman
+        put(&mut out, 0x30 + u64::from(b'a'), 8, true);
+        for _ in 0..n {
+            put(&mut out, 0b1100_0101, 8, true); // length 258
+            put(&mut out, 0, 5, true); // distance 1
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_body_cap_counts_decoded_bytes() {
+        // 4 MB of `a` in ~25 KB of gzip, under a 64 KB cap: cut at 64 KB of decoded text.
+        let bomb = gzip_bomb(4 << 20 >> 8);
+        let mut answer = format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", bomb.len()).into_bytes();
+        assert!(bomb.len() < 64 << 10);
+        answer.extend_from_slice(&bomb);
+        let port = raw_server(answer).await;
+        let page = probe_on(port, 64 << 10, 2000, no_dns()).fetch_homepage("bomb.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.bytes, page.truncated), (64 << 10, true));
+        assert!(page.html.bytes().all(|b| b == b'a'));
     }
 }
