@@ -2,8 +2,8 @@
 //! addresses we resolved and classified ourselves (the system resolver is never used); redirects
 //! are followed by hand, each hop re-resolved through our nameservers and refused when it leads
 //! to a non-public address; body size, redirect count and time are bounded. A stub whose meta
-//! refresh leads on at once ([`refresh`]) is followed like a redirect. An invalid certificate
-//! is recorded as evidence and the page is still read.
+//! refresh or `Refresh` header leads on at once ([`refresh`]) is followed like a redirect. An
+//! invalid certificate is recorded as evidence and the page is still read.
 
 use super::{charset, refresh};
 use super::dns::{DnsAnswer, DnsProbe};
@@ -235,6 +235,7 @@ impl HttpProbe {
                 return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
             let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let refresh_header = resp.headers().get("refresh").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             let (body, truncated) = match read_capped(resp, self.cfg.max_body_bytes).await {
                 Ok(b) => b,
                 Err(e) => {
@@ -249,11 +250,11 @@ impl HttpProbe {
             };
             let bytes = body.len();
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
-            // A stub whose meta refresh leads on at once is a redirect; not one to itself, nor one
-            // to another scheme (browsers ignore a `javascript:` refresh and show the page).
-            // A refresh to this page with another fragment (`url=#top`) is to itself too: a
-            // browser does not load the page again for it.
-            let refresh = refresh::target(&html).and_then(|t| url.join(&t).ok());
+            // A stub whose refresh (a `Refresh` header, else the meta tag) leads on at once is a
+            // redirect; not one to itself, nor one to another scheme (browsers ignore a
+            // `javascript:` refresh and show the page). A refresh to this page with another
+            // fragment (`url=#top`) is to itself too: a browser does not load the page again.
+            let refresh = refresh_header.as_deref().and_then(refresh::header_target).or_else(|| refresh::target(&html)).and_then(|t| url.join(&t).ok());
             let same_page = |n: &Url| n[..url::Position::AfterQuery] == url[..url::Position::AfterQuery];
             if let Some(next) = refresh.filter(|n| !same_page(n) && matches!(n.scheme(), "http" | "https")) {
                 if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
@@ -558,6 +559,7 @@ mod tests {
                     "gzip.example.cn" => ([("content-encoding", "gzip")], GZIPPED_TITLE.to_vec()).into_response(),
                     "broken-gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
                     "stub.example.cn" => r#"<meta http-equiv="refresh" content="0;url=/landing">"#.into_response(),
+                    "header-stub.example.cn" => ([("refresh", "0; url=/landing")], "").into_response(),
                     "js-refresh.example.cn" => r#"<meta http-equiv="refresh" content="0;url=javascript:void(0)"><title>js</title>"#.into_response(),
                     "brotli.example.cn" => ([("content-encoding", "br")], vec![0x0b, 0x02, 0x80]).into_response(),
                     _ => "<title>ok</title>".into_response(),
@@ -630,6 +632,9 @@ mod tests {
         let page = probe.fetch_homepage("stub.example.cn", LOCAL).await.unwrap();
         assert_eq!((page.final_url.as_str(), page.html.as_str()), ("http://stub.example.cn/landing", "<title>landing</title>"));
         assert_eq!(page.redirects, vec!["http://stub.example.cn/".to_string()]);
+        // A Refresh header, as PHP's header("Refresh: 0; url=…") sends it, leads on the same way.
+        let page = probe.fetch_homepage("header-stub.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.html.as_str()), ("http://header-stub.example.cn/landing", "<title>landing</title>"));
         // A browser ignores a javascript: refresh and shows the page; so is it judged.
         let page = probe.fetch_homepage("js-refresh.example.cn", LOCAL).await.unwrap();
         assert_eq!(page.final_url, "http://js-refresh.example.cn/");

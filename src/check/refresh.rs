@@ -1,6 +1,7 @@
 //! Meta refresh: a homepage that is only `<meta http-equiv="refresh" content="0; url=/cn/">`
 //! sends a browser on to the real homepage, as a redirect would. The HTTP probe follows it like
-//! one, so the stub is not judged as the site's homepage.
+//! one, so the stub is not judged as the site's homepage. A `Refresh` response header, which
+//! browsers treat the same way, is read by [`header_target`].
 //!
 //! Only the document's head is looked at (browsers honour the tag anywhere, but stubs put it
 //! there, and scanning a whole 40 KB page for it on every check is not free). A tag a browser
@@ -53,6 +54,14 @@ pub fn target(html: &str) -> Option<String> {
         refresh.then(|| meta.value().attr("content").map(str::to_string))
     })??;
     let (delay, url) = parse_content(&content)?;
+    (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
+}
+
+/// The URL (as written; to be joined with the page's) that a `Refresh` response header leads to
+/// within [`MAX_DELAY_SECONDS`]: `Refresh: 0; url=/cn/` (PHP's `header("Refresh: …")`), which
+/// browsers act on as on the tag. `None` as for [`target`].
+pub fn header_target(value: &str) -> Option<String> {
+    let (delay, url) = parse_content(value)?;
     (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
 }
 
@@ -136,6 +145,9 @@ mod tests {
         ] {
             assert_eq!(target(page), None, "{page}");
         }
+        assert_eq!(header_target("0; url=/cn/").as_deref(), Some("/cn/"));
+        assert_eq!(header_target("30; url=/cn/"), None);
+        assert_eq!(header_target("0"), None);
         let late = format!("<head>{}<meta http-equiv=\"refresh\" content=\"0;url=/x\">", "x".repeat(HEAD_BYTES));
         assert_eq!(target(&late), None);
         // A cut inside a multi-byte character does not panic.
