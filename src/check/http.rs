@@ -858,4 +858,26 @@ mod tests {
         assert_eq!((page.bytes, page.truncated), (64 << 10, true));
         assert!(page.html.bytes().all(|b| b == b'a'));
     }
+
+    #[tokio::test]
+    async fn ipv6_addresses_and_literals_are_pinned_and_judged() {
+        // A server on [::1]; skipped where the host has no IPv6 loopback.
+        let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await else { return };
+        let port = listener.local_addr().unwrap().port();
+        let app = axum::Router::new()
+            .route("/", get(move || async move { Redirect::permanent(&format!("http://[::1]:{port}/v6")) }))
+            .route("/v6", get(|| async { "<title>v6</title>" }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        // ::1 is loopback: the literal is refused unless allowed, like 10.1.2.3 above.
+        let refused = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("v6.example.cn", v6).await.unwrap_err();
+        assert_eq!((refused[0].kind, refused[0].url.as_str()), ("redirect_refused", format!("http://[::1]:{port}/v6").as_str()), "{refused:?}");
+        let allow: Vec<ipnet::IpNet> = vec!["::1/128".parse().unwrap()];
+        let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n::1/128,cn-test,true,测试\n", None, &allow).unwrap());
+        let cfg = config::Http { port, https_port: port, timeout_ms: 2000, ..Default::default() };
+        let probe = HttpProbe::new(cfg, DnsProbe::new(&no_dns()), classifier).unwrap();
+        let page = probe.fetch_homepage("v6.example.cn", v6).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.html.as_str()), (format!("http://[::1]:{port}/v6").as_str(), "<title>v6</title>"));
+        assert_eq!(page.redirects, ["http://v6.example.cn/"]);
+    }
 }
