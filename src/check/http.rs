@@ -230,7 +230,10 @@ impl HttpProbe {
             // `identity` does; browsers read such a body as it is.
             let coding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             let no_coding = |c: &str| c.split(',').map(str::trim).all(|t| t.is_empty() || t.eq_ignore_ascii_case("identity") || t.eq_ignore_ascii_case("none"));
-            if let Some(coding) = coding.filter(|c| !no_coding(c)) {
+            // reqwest decodes `gzip` only as written so; `x-gzip` (Apache's `AddEncoding x-gzip
+            // .gz`) and `GZIP` reach us encoded, and browsers decode them: so do we, below.
+            let gzip_left = coding.as_deref().is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip") || c.trim().eq_ignore_ascii_case("x-gzip"));
+            if let Some(coding) = coding.clone().filter(|c| !no_coding(c) && !gzip_left) {
                 let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and cannot be decoded");
                 return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
@@ -247,6 +250,18 @@ impl HttpProbe {
                     };
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
+            };
+            let (body, truncated) = if gzip_left {
+                match gunzip_capped(&body, truncated, self.cfg.max_body_bytes) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let coding = coding.unwrap_or_default();
+                        let detail = format!("the body came with Content-Encoding {coding:?} and does not decode as gzip: {e}");
+                        return Err(fail(&url, "body", Some(status.as_u16()), detail, &redirects));
+                    }
+                }
+            } else {
+                (body, truncated)
             };
             let bytes = body.len();
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
@@ -411,6 +426,22 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<(Vec<u8>
         body.extend_from_slice(&chunk);
     }
     Ok((body, false))
+}
+
+/// Decodes a gzip body that reqwest left encoded, keeping at most `cap` bytes of the text; says
+/// whether more was left. `cut` says the compressed body was cut at the cap already: what
+/// decoded before the cut is kept then.
+fn gunzip_capped(compressed: &[u8], cut: bool, cap: usize) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    match flate2::read::GzDecoder::new(compressed).take(cap as u64 + 1).read_to_end(&mut text) {
+        Ok(_) => {}
+        Err(_) if cut && !text.is_empty() => {}
+        Err(e) => return Err(e),
+    }
+    let more = cut || text.len() > cap;
+    text.truncate(cap);
+    Ok((text, more))
 }
 
 /// Sorts a reqwest error into a failure kind with the whole cause chain as detail.
@@ -879,5 +910,30 @@ mod tests {
         let page = probe.fetch_homepage("v6.example.cn", v6).await.unwrap();
         assert_eq!((page.final_url.as_str(), page.html.as_str()), (format!("http://[::1]:{port}/v6").as_str(), "<title>v6</title>"));
         assert_eq!(page.redirects, ["http://v6.example.cn/"]);
+    }
+
+    #[tokio::test]
+    async fn gzip_that_reqwest_leaves_alone_is_decoded_within_the_cap() {
+        let gz = |coding: &str, body: &[u8]| {
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n", body.len());
+            [head.into_bytes(), body.to_vec()].concat()
+        };
+        for coding in ["x-gzip", "GZIP", "X-Gzip"] {
+            let port = raw_server(gz(coding, &GZIPPED_TITLE)).await;
+            let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("xgzip.example.cn", LOCAL).await;
+            assert_eq!(page.map(|p| (p.html, p.truncated)).map_err(|f| f[0].detail.clone()), Ok(("<title>gz</title>".into(), false)), "{coding}");
+        }
+        // The cap counts decoded bytes here too; a bomb cut in its compressed form keeps what
+        // decoded before the cut.
+        for (bomb, cap) in [(gzip_bomb(4 << 20 >> 8), 64 << 10), (gzip_bomb(1 << 16), 8 << 10)] {
+            let port = raw_server(gz("x-gzip", &bomb)).await;
+            let page = probe_on(port, cap, 2000, no_dns()).fetch_homepage("xbomb.example.cn", LOCAL).await.unwrap();
+            assert_eq!((page.bytes, page.truncated), (cap, true));
+        }
+        // A broken body is the site's, as with gzip that reqwest decodes.
+        let port = raw_server(gz("x-gzip", &[0x1f, 0x8b, 8, 0])).await;
+        let failures = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("xbroken.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), ["body"], "{failures:?}");
+        assert!(failures[0].detail.contains("x-gzip"), "{failures:?}");
     }
 }
