@@ -1,9 +1,10 @@
 //! Charset decoding for fetched and saved pages: byte-order mark first, then the Content-Type
 //! header, then `<meta charset>` in the first 64 KB, else UTF-8 — and when undeclared bytes are
 //! not valid UTF-8, GB18030 (Chinese pages often leave the charset out). GBK, GB2312, GB18030 and
-//! Big5 all decode through encoding_rs.
+//! Big5 all decode through encoding_rs. A declaration that lies, or names a label no page can be
+//! read in, does not lose the page (see [`decode_html`]).
 
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use encoding_rs::{Encoding, GB18030, REPLACEMENT, UTF_16BE, UTF_16LE, UTF_8};
 use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 
@@ -38,45 +39,72 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     META_CHARSET
         .captures_iter(head)
         .filter(|c| c.get(0).is_some_and(|m| !comments.iter().any(|r| r.contains(&m.start()))))
-        .find_map(|c| Encoding::for_label(c.get(1)?.as_bytes()))
+        .find_map(|c| Encoding::for_label(c.get(1)?.as_bytes()).and_then(usable))
+}
+
+/// The encoding a declared label names, when it is one a page can be read in: not the
+/// `replacement` encoding (WHATWG maps `hz-gb-2312`, `iso-2022-kr` and a few others to it, which
+/// decodes a whole page to one U+FFFD), and UTF-16 read as UTF-8 (a declaration readable as ASCII
+/// is no UTF-16 page, WHATWG). Such a label is treated as unknown.
+fn usable(enc: &'static Encoding) -> Option<&'static Encoding> {
+    if enc == REPLACEMENT {
+        None
+    } else if enc == UTF_16LE || enc == UTF_16BE {
+        Some(UTF_8)
+    } else {
+        Some(enc)
+    }
+}
+
+/// Whether `bytes` are UTF-8 but for an incomplete character at the very end (a body cut at
+/// `http.max_body_bytes`).
+fn utf8_but_for_cut_tail(bytes: &[u8]) -> bool {
+    let tail = &bytes[Encoding::utf8_valid_up_to(bytes)..];
+    tail.len() < 4 && std::str::from_utf8(tail).err().is_none_or(|e| e.error_len().is_none())
 }
 
 /// Decodes a page; returns the text and the encoding used. Valid UTF-8 becomes the text as it
 /// is, without a copy.
+///
+/// A declaration can lie (a server-wide `charset utf-8` over old GBK pages, Apache's default
+/// ISO-8859-1 over UTF-8 ones). The page is not lost to it: bytes declared in a legacy charset
+/// that are valid UTF-8 with non-ASCII in them are UTF-8 (legacy CJK or Latin text is practically
+/// never valid UTF-8); bytes declared UTF-8 that are not are read in the page's own `<meta>`
+/// charset, else GB18030, when that reads them without error, else as UTF-8 with U+FFFD.
 pub fn decode_html(bytes: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc);
     }
-    let declared = content_type
-        .and_then(header_label)
-        .and_then(|l| Encoding::for_label(l.as_bytes()))
-        .or_else(|| meta_charset(&bytes[..bytes.len().min(SNIFF_BYTES)]))
-        // A page cannot really be UTF-16 when its declaration was readable as ASCII (WHATWG).
-        .map(|e| if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE { UTF_8 } else { e });
-    if let Some(enc) = declared {
-        let bytes = if enc != UTF_8 {
-            bytes
-        } else {
-            match valid_utf8(bytes) {
-                Ok(text) => return (text, UTF_8),
-                Err(bytes) => bytes,
-            }
-        };
+    let header = content_type.and_then(header_label).and_then(|l| Encoding::for_label(l.as_bytes())).and_then(usable);
+    let sniff = |bytes: &[u8]| meta_charset(&bytes[..bytes.len().min(SNIFF_BYTES)]);
+    let declared = header.or_else(|| sniff(&bytes));
+    if let Some(enc) = declared.filter(|&e| e != UTF_8 && bytes.is_ascii()) {
+        // ASCII reads the same in any of them, but ISO-2022-JP is written in ASCII.
         let (text, _) = enc.decode_without_bom_handling(&bytes);
         return (text.into_owned(), enc);
     }
-    match valid_utf8(bytes) {
-        Ok(text) => (text, UTF_8),
-        Err(bytes) => {
-            let (text, had_errors) = GB18030.decode_without_bom_handling(&bytes);
-            if had_errors {
-                (String::from_utf8_lossy(&bytes).into_owned(), UTF_8)
-            } else {
-                (text.into_owned(), GB18030)
-            }
+    let bytes = match valid_utf8(bytes) {
+        Ok(text) => return (text, UTF_8),
+        Err(bytes) => bytes,
+    };
+    if utf8_but_for_cut_tail(&bytes) {
+        return (String::from_utf8_lossy(&bytes).into_owned(), UTF_8);
+    }
+    if let Some(enc) = declared.filter(|&e| e != UTF_8) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes);
+        return (text.into_owned(), enc);
+    }
+    // Undeclared, or declared UTF-8 and not: the page's own `<meta>` charset (when the header
+    // said UTF-8), else GB18030 (Chinese pages often leave the charset out), when it reads the
+    // bytes without error.
+    let meta = header.and_then(|_| sniff(&bytes)).filter(|&e| e != UTF_8);
+    for enc in meta.into_iter().chain([GB18030]) {
+        if let Some(text) = enc.decode_without_bom_handling_and_without_replacement(&bytes) {
+            return (text.into_owned(), enc);
         }
     }
+    (String::from_utf8_lossy(&bytes).into_owned(), UTF_8)
 }
 
 /// The bytes as a `String` when they are UTF-8, else the bytes back. encoding_rs validates with
@@ -139,8 +167,46 @@ mod tests {
         let (text, enc) = decode_html(bad, Some("text/html; charset=utf-8"));
         assert_eq!((text.replace('\u{fffd}', ""), enc), (TEXT.to_string(), UTF_8));
         assert_eq!(text.matches('\u{fffd}').count(), 1);
+        // A body cut inside a UTF-8 character is UTF-8 still, whatever was declared.
+        let at = TEXT.find('号').unwrap();
+        for ct in [None, Some("text/html; charset=gbk"), Some("text/html; charset=utf-8")] {
+            let (text, enc) = decode_html(TEXT.as_bytes()[..at + 2].to_vec(), ct);
+            assert_eq!((text, enc), (format!("{}\u{fffd}", &TEXT[..at]), UTF_8), "{ct:?}");
+        }
         // Garbage never panics.
         let _ = decode_html(vec![0xff, 0xfe, 0x00, 0xd8, 0x80], None);
         let _ = decode_html(vec![0x81, 0x30, 0xff], Some("text/html; charset=nonsense"));
+    }
+
+    #[test]
+    fn a_label_no_page_is_read_in_is_unknown() {
+        // WHATWG maps these to the `replacement` encoding, which reads a page as one U+FFFD.
+        for label in ["hz-gb-2312", "iso-2022-kr", "iso-2022-cn", "csiso2022kr"] {
+            assert_eq!(decode_html(TEXT.as_bytes().to_vec(), Some(&format!("text/html; charset={label}"))), (TEXT.to_string(), UTF_8), "{label}");
+            let page = format!("<meta charset=\"{label}\">{TEXT}");
+            assert_eq!(decode_html(encoded("gbk", &page), None), (page, GB18030), "{label}");
+        }
+    }
+
+    #[test]
+    fn a_lying_declaration_does_not_lose_the_page() {
+        // The header says UTF-8 (nginx `charset utf-8;` site-wide) over an old GBK page: its own
+        // meta is believed, else GB18030 reads it.
+        let page = format!("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">{TEXT}");
+        let (text, enc) = decode_html(encoded("gbk", &page), Some("text/html; charset=utf-8"));
+        assert_eq!((text.as_str(), enc.name()), (page.as_str(), "GBK"));
+        let (text, enc) = decode_html(encoded("gbk", TEXT), Some("text/html; charset=UTF-8"));
+        assert_eq!((text.as_str(), enc), (TEXT, GB18030));
+        // A legacy charset declared over a UTF-8 page (Apache's ISO-8859-1 default, an old
+        // `charset gbk;`, a template's stale meta): the bytes are UTF-8.
+        for ct in ["text/html; charset=gbk", "text/html; charset=iso-8859-1", "text/html; charset=big5"] {
+            assert_eq!(decode_html(TEXT.as_bytes().to_vec(), Some(ct)), (TEXT.to_string(), UTF_8), "{ct}");
+        }
+        let page = format!("<meta charset=\"gb2312\">{TEXT}");
+        assert_eq!(decode_html(page.clone().into_bytes(), None), (page, UTF_8));
+        // A declaration that tells the truth is kept, ASCII included.
+        assert_eq!(decode_html(b"<title>ok</title>".to_vec(), Some("text/html; charset=gbk")).1.name(), "GBK");
+        let jis = encoded("iso-2022-jp", "<title>日本</title>");
+        assert_eq!(decode_html(jis, Some("text/html; charset=iso-2022-jp")).0, "<title>日本</title>");
     }
 }

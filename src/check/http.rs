@@ -2,8 +2,8 @@
 //! addresses we resolved and classified ourselves (the system resolver is never used); redirects
 //! are followed by hand, each hop re-resolved through our nameservers and refused when it leads
 //! to a non-public address; body size, redirect count and time are bounded. A stub whose meta
-//! refresh leads on at once ([`refresh`]) is followed like a redirect. An invalid certificate
-//! is recorded as evidence and the page is still read.
+//! refresh or `Refresh` header leads on at once ([`refresh`]) is followed like a redirect. An
+//! invalid certificate is recorded as evidence and the page is still read.
 
 use super::{charset, refresh};
 use super::dns::{DnsAnswer, DnsProbe};
@@ -91,6 +91,19 @@ impl Failure {
     }
 }
 
+/// How far one fetch has got, kept outside its future: a fetch cut off by the time budget is
+/// dropped mid-way, and its failure is told from this.
+struct Progress {
+    /// The URL being requested.
+    url: Url,
+    /// Every URL requested before it.
+    redirects: Vec<String>,
+    /// Its status, once the answer's head has come.
+    status: Option<u16>,
+    /// The redirect host our resolver is looking up, while it is.
+    resolving: Option<String>,
+}
+
 /// Fetches homepages under the `[http]` settings.
 pub struct HttpProbe {
     cfg: config::Http,
@@ -110,12 +123,16 @@ impl HttpProbe {
 
     /// Fetches `http://DOMAIN/` from `ip`, following its redirects (which may lead to https).
     /// `https://DOMAIN/` is tried directly only when nothing answered on the HTTP port: a site
-    /// that answered over HTTP — with an error, or a redirect we refuse — is judged by that answer,
-    /// not by whatever default virtual host the HTTPS port serves.
+    /// that answered over HTTP — with an error, a redirect we refuse or one to a place that fails,
+    /// a body that breaks off or stalls — is judged by that answer, not by whatever default
+    /// virtual host the HTTPS port serves.
     pub async fn fetch_homepage(&self, domain: &str, ip: IpAddr) -> Result<Page, Vec<Failure>> {
         let mut failures: Vec<Failure> = Vec::new();
         for scheme in ["http", "https"] {
-            if scheme == "https" && !failures.iter().all(|f| matches!(f.kind, "refused" | "timeout" | "error")) {
+            // Something answered when a status line came (a body then broke off or stalled, say)
+            // or a redirect was taken (and a later hop failed).
+            let nothing_answered = |f: &Failure| matches!(f.kind, "refused" | "timeout" | "error") && f.status.is_none() && f.redirects.is_empty();
+            if scheme == "https" && !failures.iter().all(nothing_answered) {
                 break;
             }
             let url = match Url::parse(&format!("{scheme}://{domain}/")) {
@@ -126,24 +143,29 @@ impl HttpProbe {
                 }
             };
             let budget = Duration::from_millis(self.cfg.timeout_ms);
-            match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip)).await {
+            let progress = Mutex::new(Progress { url: url.clone(), redirects: Vec::new(), status: None, resolving: None });
+            match tokio::time::timeout(budget, self.follow(url.clone(), domain, ip, &progress)).await {
                 Ok(Ok(page)) => return Ok(page),
                 Ok(Err(f)) => failures.push(f),
-                Err(_) => failures.push(Failure {
-                    ip,
-                    url: url.to_string(),
-                    kind: "timeout",
-                    status: None,
-                    detail: format!("no complete answer within {} ms", self.cfg.timeout_ms),
-                    redirects: vec![],
-                }),
+                Err(_) => {
+                    // Told of the URL the time ran out at; when it ran out while our resolver
+                    // looked up a redirect host, the time was our resolver's, not the site's.
+                    let Progress { url, redirects, status, resolving } = progress.into_inner().unwrap_or_else(|e| e.into_inner());
+                    let budget = self.cfg.timeout_ms;
+                    let (kind, detail) = match (resolving, status) {
+                        (Some(host), _) => ("local", format!("redirect host {host}: our resolver gave no answer within the {budget} ms budget")),
+                        (None, Some(status)) => ("timeout", format!("the server answered {status} but its body did not complete within {budget} ms")),
+                        (None, None) => ("timeout", format!("no complete answer within {budget} ms")),
+                    };
+                    failures.push(Failure { ip, url: url.to_string(), kind, status, detail, redirects });
+                }
             }
         }
         Err(failures)
     }
 
-    /// Requests `url` from `ip`, following redirects by hand.
-    async fn follow(&self, start: Url, domain: &str, ip: IpAddr) -> Result<Page, Failure> {
+    /// Requests `url` from `ip`, following redirects by hand, keeping `progress` up to date.
+    async fn follow(&self, start: Url, domain: &str, ip: IpAddr, progress: &Mutex<Progress>) -> Result<Page, Failure> {
         let started = Instant::now();
         let mut url = start;
         let mut redirects: Vec<String> = Vec::new();
@@ -156,7 +178,12 @@ impl HttpProbe {
             redirects: redirects.clone(),
         };
         loop {
-            let target = match self.address_for(&url, domain, ip).await {
+            if let Ok(mut p) = progress.lock() {
+                p.url = url.clone();
+                p.redirects = redirects.clone();
+                p.status = None;
+            }
+            let target = match self.address_for(&url, domain, ip, progress).await {
                 Ok(t) => t,
                 Err((kind, detail)) => return Err(fail(&url, kind, None, detail, &redirects)),
             };
@@ -176,6 +203,9 @@ impl HttpProbe {
                 }
             };
             let status = resp.status();
+            if let Ok(mut p) = progress.lock() {
+                p.status = Some(status.as_u16());
+            }
             if status.is_redirection() {
                 // Browsers take a Location written in raw UTF-8 (nginx sends `return 301 /首页/;`
                 // as it is); joining percent-encodes it.
@@ -196,12 +226,19 @@ impl HttpProbe {
             if status.is_server_error() || status.is_client_error() {
                 return Err(fail(&url, "status", Some(status.as_u16()), format!("server answered {status}"), &redirects));
             }
+            // `none` and an empty value (sent by some PHP setups and CDNs) say no coding, as
+            // `identity` does; browsers read such a body as it is.
             let coding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            if let Some(coding) = coding.filter(|c| !c.trim().eq_ignore_ascii_case("identity")) {
+            let no_coding = |c: &str| c.split(',').map(str::trim).all(|t| t.is_empty() || t.eq_ignore_ascii_case("identity") || t.eq_ignore_ascii_case("none"));
+            // reqwest decodes `gzip` only as written so; `x-gzip` (Apache's `AddEncoding x-gzip
+            // .gz`) and `GZIP` reach us encoded, and browsers decode them: so do we, below.
+            let gzip_left = coding.as_deref().is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip") || c.trim().eq_ignore_ascii_case("x-gzip"));
+            if let Some(coding) = coding.clone().filter(|c| !no_coding(c) && !gzip_left) {
                 let detail = format!("the body came with Content-Encoding {coding:?}, which was not asked for and cannot be decoded");
                 return Err(fail(&url, "local", Some(status.as_u16()), detail, &redirects));
             }
             let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let refresh_header = resp.headers().get("refresh").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             let (body, truncated) = match read_capped(resp, self.cfg.max_body_bytes).await {
                 Ok(b) => b,
                 Err(e) => {
@@ -214,12 +251,27 @@ impl HttpProbe {
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
             };
+            let (body, truncated) = if gzip_left {
+                match gunzip_capped(&body, truncated, self.cfg.max_body_bytes) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let coding = coding.unwrap_or_default();
+                        let detail = format!("the body came with Content-Encoding {coding:?} and does not decode as gzip: {e}");
+                        return Err(fail(&url, "body", Some(status.as_u16()), detail, &redirects));
+                    }
+                }
+            } else {
+                (body, truncated)
+            };
             let bytes = body.len();
             let (html, encoding) = charset::decode_html(body, content_type.as_deref());
-            // A stub whose meta refresh leads on at once is a redirect; not one to itself, nor one
-            // to another scheme (browsers ignore a `javascript:` refresh and show the page).
-            let refresh = refresh::target(&html).and_then(|t| url.join(&t).ok());
-            if let Some(next) = refresh.filter(|n| *n != url && matches!(n.scheme(), "http" | "https")) {
+            // A stub whose refresh (a `Refresh` header, else the meta tag) leads on at once is a
+            // redirect; not one to itself, nor one to another scheme (browsers ignore a
+            // `javascript:` refresh and show the page). A refresh to this page with another
+            // fragment (`url=#top`) is to itself too: a browser does not load the page again.
+            let refresh = refresh_header.as_deref().and_then(refresh::header_target).or_else(|| refresh::target(&html)).and_then(|t| url.join(&t).ok());
+            let same_page = |n: &Url| n[..url::Position::AfterQuery] == url[..url::Position::AfterQuery];
+            if let Some(next) = refresh.filter(|n| !same_page(n) && matches!(n.scheme(), "http" | "https")) {
                 if let Err((kind, detail)) = self.next_hop(&mut url, next, &mut redirects) {
                     return Err(fail(&url, kind, Some(status.as_u16()), detail, &redirects));
                 }
@@ -247,11 +299,14 @@ impl HttpProbe {
 
     /// Takes a redirect from `url` to `next`: recorded in `redirects` and made the URL, unless
     /// it leaves http(s) or goes past `http.max_redirects` (then the failure kind and detail,
-    /// to be told of `url`).
-    fn next_hop(&self, url: &mut Url, next: Url, redirects: &mut Vec<String>) -> Result<(), (&'static str, String)> {
+    /// to be told of `url`). Credentials written into `next` (`http://user:pass@host/`) are
+    /// dropped: not sent on as a basic-auth header by us, nor written into evidence and reports.
+    fn next_hop(&self, url: &mut Url, mut next: Url, redirects: &mut Vec<String>) -> Result<(), (&'static str, String)> {
         if !matches!(next.scheme(), "http" | "https") {
             return Err(("redirect_refused", format!("redirect to {next}")));
         }
+        let _ = next.set_password(None);
+        let _ = next.set_username("");
         redirects.push(std::mem::replace(url, next).to_string());
         if redirects.len() > self.cfg.max_redirects {
             return Err(("redirects", format!("more than {} redirects", self.cfg.max_redirects)));
@@ -262,7 +317,7 @@ impl HttpProbe {
     /// The address to connect to for `url`: the pinned one for the checked domain, else one we
     /// resolve and classify; a non-public address is refused unless allowed by config. The error
     /// is a [`Failure`] kind and detail: `redirect_refused`, or `local` when our resolver failed.
-    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr) -> Result<IpAddr, (&'static str, String)> {
+    async fn address_for(&self, url: &Url, domain: &str, pinned: IpAddr, progress: &Mutex<Progress>) -> Result<IpAddr, (&'static str, String)> {
         let refused = |detail| ("redirect_refused", detail);
         let host = match url.host() {
             Some(url::Host::Domain(h)) => h.to_ascii_lowercase(),
@@ -273,7 +328,14 @@ impl HttpProbe {
         if host == domain {
             return Ok(pinned);
         }
+        let set_resolving = |host: Option<&str>| {
+            if let Ok(mut p) = progress.lock() {
+                p.resolving = host.map(str::to_string);
+            }
+        };
+        set_resolving(Some(&host));
         let answer = self.dns.resolve(&host).await;
+        set_resolving(None);
         if let DnsAnswer::Failed { reason } = &answer {
             return Err(("local", format!("redirect host {host}: our resolver failed: {reason}")));
         }
@@ -330,11 +392,25 @@ impl HttpProbe {
             .connect_timeout(Duration::from_millis(self.cfg.timeout_ms))
             .timeout(Duration::from_millis(self.cfg.timeout_ms))
             .user_agent(self.cfg.user_agent.clone());
+        // The one name of this hop is pinned below; reqwest would hand any other to the system
+        // resolver, so every other lookup is refused.
+        builder = builder.dns_resolver(Arc::new(NoLookups));
         if let Some(host) = url.host_str().filter(|_| matches!(url.host(), Some(url::Host::Domain(_)))) {
             builder = builder.resolve(host, SocketAddr::new(ip, port));
         }
         let client = builder.build().map_err(|e| e.to_string())?;
         Ok((client, url))
+    }
+}
+
+/// The resolver under a client's pinned name: it refuses every lookup, so that no name can reach
+/// the system resolver.
+struct NoLookups;
+
+impl reqwest::dns::Resolve for NoLookups {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let detail = format!("{} is not pinned to an address we resolved, and the system resolver is not used", name.as_str());
+        Box::pin(async move { Err(detail.into()) })
     }
 }
 
@@ -350,6 +426,22 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<(Vec<u8>
         body.extend_from_slice(&chunk);
     }
     Ok((body, false))
+}
+
+/// Decodes a gzip body that reqwest left encoded, keeping at most `cap` bytes of the text; says
+/// whether more was left. `cut` says the compressed body was cut at the cap already: what
+/// decoded before the cut is kept then.
+fn gunzip_capped(compressed: &[u8], cut: bool, cap: usize) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    match flate2::read::GzDecoder::new(compressed).take(cap as u64 + 1).read_to_end(&mut text) {
+        Ok(_) => {}
+        Err(_) if cut && !text.is_empty() => {}
+        Err(e) => return Err(e),
+    }
+    let more = cut || text.len() > cap;
+    text.truncate(cap);
+    Ok((text, more))
 }
 
 /// Sorts a reqwest error into a failure kind with the whole cause chain as detail.
@@ -474,6 +566,13 @@ mod tests {
 
     /// A web server on 127.0.0.1 with a few behaviours, and a probe allowed to fetch loopback.
     async fn world(max_body: usize) -> (HttpProbe, u16) {
+        // No nameserver is needed: every test host but the redirect targets is the checked
+        // domain, pinned to 127.0.0.1 (see `no_dns`).
+        world_with(max_body, 2000, no_dns()).await
+    }
+
+    /// [`world`] with the HTTP time budget and the probe's resolver settings given.
+    async fn world_with(max_body: usize, timeout_ms: u64, dns: config::Dns) -> (HttpProbe, u16) {
         let app = axum::Router::new()
             .route("/", get(|headers: axum::http::HeaderMap| async move {
                 let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
@@ -491,6 +590,7 @@ mod tests {
                     "gzip.example.cn" => ([("content-encoding", "gzip")], GZIPPED_TITLE.to_vec()).into_response(),
                     "broken-gzip.example.cn" => ([("content-encoding", "gzip")], vec![0x1f, 0x8b, 8, 0]).into_response(),
                     "stub.example.cn" => r#"<meta http-equiv="refresh" content="0;url=/landing">"#.into_response(),
+                    "header-stub.example.cn" => ([("refresh", "0; url=/landing")], "").into_response(),
                     "js-refresh.example.cn" => r#"<meta http-equiv="refresh" content="0;url=javascript:void(0)"><title>js</title>"#.into_response(),
                     "brotli.example.cn" => ([("content-encoding", "br")], vec![0x0b, 0x02, 0x80]).into_response(),
                     _ => "<title>ok</title>".into_response(),
@@ -500,12 +600,42 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (probe_on(port, max_body, timeout_ms, dns), port)
+    }
+
+    /// A probe allowed to fetch loopback, sending http and https to `port`.
+    fn probe_on(port: u16, max_body: usize, timeout_ms: u64, dns: config::Dns) -> HttpProbe {
         let allow: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
         let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n127.0.0.0/8,cn-test,true,测试\n", None, &allow).unwrap());
-        let cfg = config::Http { port, https_port: port, timeout_ms: 2000, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
-        // No nameserver is needed: every test host is the checked domain, pinned to 127.0.0.1.
-        let dns = DnsProbe::new(&config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 });
-        (HttpProbe::new(cfg, dns, classifier).unwrap(), port)
+        let cfg = config::Http { port, https_port: port, timeout_ms, max_body_bytes: max_body, max_redirects: 3, ..Default::default() };
+        HttpProbe::new(cfg, DnsProbe::new(&dns), classifier).unwrap()
+    }
+
+    /// Resolver settings for a test that needs no nameserver: 127.0.0.1:9 refuses at once.
+    fn no_dns() -> config::Dns {
+        config::Dns { nameservers: vec!["127.0.0.1:9".parse().unwrap()], timeout_ms: 100, attempts: 1 }
+    }
+
+    /// A server on 127.0.0.1 that writes `answer` on every connection once the client has sent
+    /// something (a request, or a TLS hello), then holds the connection open without a word more.
+    async fn raw_server(answer: Vec<u8>) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answer = Arc::new(answer);
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = conn.read(&mut buf).await;
+                    let _ = conn.write_all(&answer).await;
+                    // Hold the connection until the client hangs up.
+                    while matches!(conn.read(&mut buf).await, Ok(n) if n > 0) {}
+                });
+            }
+        });
+        port
     }
 
     /// `<title>gz</title>`, gzipped (Python's `gzip.compress(..., mtime=0)`).
@@ -533,6 +663,9 @@ mod tests {
         let page = probe.fetch_homepage("stub.example.cn", LOCAL).await.unwrap();
         assert_eq!((page.final_url.as_str(), page.html.as_str()), ("http://stub.example.cn/landing", "<title>landing</title>"));
         assert_eq!(page.redirects, vec!["http://stub.example.cn/".to_string()]);
+        // A Refresh header, as PHP's header("Refresh: 0; url=…") sends it, leads on the same way.
+        let page = probe.fetch_homepage("header-stub.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.html.as_str()), ("http://header-stub.example.cn/landing", "<title>landing</title>"));
         // A browser ignores a javascript: refresh and shows the page; so is it judged.
         let page = probe.fetch_homepage("js-refresh.example.cn", LOCAL).await.unwrap();
         assert_eq!(page.final_url, "http://js-refresh.example.cn/");
@@ -604,6 +737,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn our_resolver_using_up_the_time_on_a_redirect_host_is_ours() {
+        // A nameserver that never answers, slower to give up than the HTTP budget: the time runs
+        // out while it looks up the redirect host. That is ours, not the site timing out (which
+        // would also send the check on to https, and to http.unreachable).
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let dns = config::Dns { nameservers: vec![silent.local_addr().unwrap()], timeout_ms: 60_000, attempts: 1 };
+        let (probe, _) = world_with(1 << 20, 300, dns).await;
+        let failures = probe.fetch_homepage("away.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), ["local"], "{failures:?}");
+        assert!(failures[0].detail.contains("elsewhere.example.cn"), "{failures:?}");
+        // The failure is told of the URL the time ran out at, after the redirect that led there.
+        assert_eq!(failures[0].url, "http://elsewhere.example.cn/");
+        assert_eq!(failures[0].redirects, ["http://away.example.cn/"]);
+    }
+
+    #[tokio::test]
     async fn bodies_are_capped() {
         let (probe, _) = world(4096).await;
         let page = probe.fetch_homepage("big.example.cn", LOCAL).await.unwrap();
@@ -647,5 +796,144 @@ mod tests {
             let e = std::io::Error::from_raw_os_error(errno);
             assert!(!is_local_failure(&e), "{e} is not ours");
         }
+    }
+
+    #[tokio::test]
+    async fn no_name_reaches_the_system_resolver() {
+        // A hop's client knows one name, pinned; any other is refused, not looked up by the
+        // system (`localhost` would be, from /etc/hosts).
+        let (probe, port) = world(1 << 20).await;
+        let url = Url::parse("http://pinned.example.cn/").unwrap();
+        let (client, _) = probe.client_for(&url, LOCAL, Arc::new(Mutex::new(None))).unwrap();
+        let err = client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
+        assert!(describe(&err).1.contains("localhost is not pinned"), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_site_that_answered_over_http_is_judged_by_that_answer() {
+        // The head came, the body stalls: the site answered, and https is not tried on top (the
+        // raw server would fail its TLS handshake, and the check spend a second budget).
+        let port = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<title>x".to_vec()).await;
+        let failures = probe_on(port, 1 << 20, 300, no_dns()).fetch_homepage("stall.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| (f.kind, f.status)).collect::<Vec<_>>(), [("timeout", Some(200))], "{failures:?}");
+        // A redirect taken, to a hop that fails: the site's answer was that redirect.
+        let port = raw_server(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
+        let failures = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("hop-to-nowhere.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| (f.kind, f.url.as_str())).collect::<Vec<_>>(), [("refused", "http://127.0.0.1:1/")], "{failures:?}");
+        assert_eq!(failures[0].redirects, ["http://hop-to-nowhere.example.cn/"]);
+    }
+
+    #[tokio::test]
+    async fn content_encoding_none_is_no_coding() {
+        for coding in ["none", "", "identity", "None"] {
+            let port = raw_server(format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: 17\r\n\r\n<title>ok</title>").into_bytes()).await;
+            let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("none.example.cn", LOCAL).await;
+            assert_eq!(page.map(|p| p.html).map_err(|f| f[0].detail.clone()), Ok("<title>ok</title>".to_string()), "{coding:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_to_the_same_page_with_a_fragment_is_no_redirect() {
+        let port = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 61\r\n\r\n<meta http-equiv=\"refresh\" content=\"0;url=#top\"><title>t</title>".to_vec()).await;
+        let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("top.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.redirects.len()), ("http://top.example.cn/", 0));
+    }
+
+    #[tokio::test]
+    async fn credentials_in_a_location_are_neither_sent_nor_recorded() {
+        let (probe, port) = world(1 << 20).await;
+        let location = format!("http://admin:s3cret@127.0.0.1:{port}/");
+        let answer = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+        let raw = raw_server(answer.into_bytes()).await;
+        let probe = HttpProbe { cfg: config::Http { port: raw, https_port: raw, ..probe.cfg.clone() }, ..probe };
+        let page = probe.fetch_homepage("creds.example.cn", LOCAL).await.unwrap();
+        // The world's default answer, recorded without the password.
+        assert_eq!(page.html, "<title>ok</title>");
+        assert_eq!(page.final_url, format!("http://127.0.0.1:{port}/"));
+    }
+
+    /// A gzip body of `n` fixed-Huffman matches (258 bytes each, distance 1) after one `a`:
+    /// `n * 258 + 1` bytes once decoded, 13 bits a match sent.
+    fn gzip_bomb(n: usize) -> Vec<u8> {
+        let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        let (mut acc, mut bits) = (0u64, 0u32);
+        let mut put = |out: &mut Vec<u8>, value: u64, len: u32, huffman: bool| {
+            for i in 0..len {
+                let bit = if huffman { (value >> (len - 1 - i)) & 1 } else { (value >> i) & 1 };
+                acc |= bit << bits;
+                bits += 1;
+                if bits == 8 {
+                    out.push(acc as u8);
+                    (acc, bits) = (0, 0);
+                }
+            }
+        };
+        put(&mut out, 0b011, 3, false); // last block, fixed Huffman
+        put(&mut out, 0x30 + u64::from(b'a'), 8, true);
+        for _ in 0..n {
+            put(&mut out, 0b1100_0101, 8, true); // length 258
+            put(&mut out, 0, 5, true); // distance 1
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_body_cap_counts_decoded_bytes() {
+        // 4 MB of `a` in ~25 KB of gzip, under a 64 KB cap: cut at 64 KB of decoded text.
+        let bomb = gzip_bomb(4 << 20 >> 8);
+        let mut answer = format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", bomb.len()).into_bytes();
+        assert!(bomb.len() < 64 << 10);
+        answer.extend_from_slice(&bomb);
+        let port = raw_server(answer).await;
+        let page = probe_on(port, 64 << 10, 2000, no_dns()).fetch_homepage("bomb.example.cn", LOCAL).await.unwrap();
+        assert_eq!((page.bytes, page.truncated), (64 << 10, true));
+        assert!(page.html.bytes().all(|b| b == b'a'));
+    }
+
+    #[tokio::test]
+    async fn ipv6_addresses_and_literals_are_pinned_and_judged() {
+        // A server on [::1]; skipped where the host has no IPv6 loopback.
+        let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await else { return };
+        let port = listener.local_addr().unwrap().port();
+        let app = axum::Router::new()
+            .route("/", get(move || async move { Redirect::permanent(&format!("http://[::1]:{port}/v6")) }))
+            .route("/v6", get(|| async { "<title>v6</title>" }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        // ::1 is loopback: the literal is refused unless allowed, like 10.1.2.3 above.
+        let refused = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("v6.example.cn", v6).await.unwrap_err();
+        assert_eq!((refused[0].kind, refused[0].url.as_str()), ("redirect_refused", format!("http://[::1]:{port}/v6").as_str()), "{refused:?}");
+        let allow: Vec<ipnet::IpNet> = vec!["::1/128".parse().unwrap()];
+        let classifier = Arc::new(Classifier::load_from_parts("cidr,region,in_region,label\n::1/128,cn-test,true,测试\n", None, &allow).unwrap());
+        let cfg = config::Http { port, https_port: port, timeout_ms: 2000, ..Default::default() };
+        let probe = HttpProbe::new(cfg, DnsProbe::new(&no_dns()), classifier).unwrap();
+        let page = probe.fetch_homepage("v6.example.cn", v6).await.unwrap();
+        assert_eq!((page.final_url.as_str(), page.html.as_str()), (format!("http://[::1]:{port}/v6").as_str(), "<title>v6</title>"));
+        assert_eq!(page.redirects, ["http://v6.example.cn/"]);
+    }
+
+    #[tokio::test]
+    async fn gzip_that_reqwest_leaves_alone_is_decoded_within_the_cap() {
+        let gz = |coding: &str, body: &[u8]| {
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n", body.len());
+            [head.into_bytes(), body.to_vec()].concat()
+        };
+        for coding in ["x-gzip", "GZIP", "X-Gzip"] {
+            let port = raw_server(gz(coding, &GZIPPED_TITLE)).await;
+            let page = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("xgzip.example.cn", LOCAL).await;
+            assert_eq!(page.map(|p| (p.html, p.truncated)).map_err(|f| f[0].detail.clone()), Ok(("<title>gz</title>".into(), false)), "{coding}");
+        }
+        // The cap counts decoded bytes here too; a bomb cut in its compressed form keeps what
+        // decoded before the cut.
+        for (bomb, cap) in [(gzip_bomb(4 << 20 >> 8), 64 << 10), (gzip_bomb(1 << 16), 8 << 10)] {
+            let port = raw_server(gz("x-gzip", &bomb)).await;
+            let page = probe_on(port, cap, 2000, no_dns()).fetch_homepage("xbomb.example.cn", LOCAL).await.unwrap();
+            assert_eq!((page.bytes, page.truncated), (cap, true));
+        }
+        // A broken body is the site's, as with gzip that reqwest decodes.
+        let port = raw_server(gz("x-gzip", &[0x1f, 0x8b, 8, 0])).await;
+        let failures = probe_on(port, 1 << 20, 2000, no_dns()).fetch_homepage("xbroken.example.cn", LOCAL).await.unwrap_err();
+        assert_eq!(failures.iter().map(|f| f.kind).collect::<Vec<_>>(), ["body"], "{failures:?}");
+        assert!(failures[0].detail.contains("x-gzip"), "{failures:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! Meta refresh: a homepage that is only `<meta http-equiv="refresh" content="0; url=/cn/">`
 //! sends a browser on to the real homepage, as a redirect would. The HTTP probe follows it like
-//! one, so the stub is not judged as the site's homepage.
+//! one, so the stub is not judged as the site's homepage. A `Refresh` response header, which
+//! browsers treat the same way, is read by [`header_target`].
 //!
 //! Only the document's head is looked at (browsers honour the tag anywhere, but stubs put it
 //! there, and scanning a whole 40 KB page for it on every check is not free). A tag a browser
@@ -43,12 +44,24 @@ pub fn target(html: &str) -> Option<String> {
     let mut tags = REFRESH_TAG.find_iter(head).peekable();
     tags.peek()?;
     let hidden: Vec<_> = HIDDEN.find_iter(head).map(|h| h.range()).collect();
-    let tag = tags.find(|t| !hidden.iter().any(|h| h.contains(&t.start())))?;
-    // The tag alone, through the HTML parser: its attributes as a browser reads them (quotes,
-    // `&amp;` and the other character references).
-    let fragment = scraper::Html::parse_fragment(tag.as_str());
-    let meta = fragment.root_element().descendent_elements().find(|e| e.value().name() == "meta")?;
-    let (delay, url) = parse_content(meta.value().attr("content")?)?;
+    // Each tag alone, through the HTML parser: its attributes as a browser reads them (quotes,
+    // `&amp;` and the other character references). The pattern also matches an attribute that
+    // only ends in `http-equiv` (`data-http-equiv="refresh"`), which is no refresh.
+    let content = tags.filter(|t| !hidden.iter().any(|h| h.contains(&t.start()))).find_map(|tag| {
+        let fragment = scraper::Html::parse_fragment(tag.as_str());
+        let meta = fragment.root_element().descendent_elements().find(|e| e.value().name() == "meta")?;
+        let refresh = meta.value().attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
+        refresh.then(|| meta.value().attr("content").map(str::to_string))
+    })??;
+    let (delay, url) = parse_content(&content)?;
+    (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
+}
+
+/// The URL (as written; to be joined with the page's) that a `Refresh` response header leads to
+/// within [`MAX_DELAY_SECONDS`]: `Refresh: 0; url=/cn/` (PHP's `header("Refresh: …")`), which
+/// browsers act on as on the tag. `None` as for [`target`].
+pub fn header_target(value: &str) -> Option<String> {
+    let (delay, url) = parse_content(value)?;
     (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
 }
 
@@ -101,6 +114,7 @@ mod tests {
             (r#"<meta http-equiv="refresh" content="0;url=/index.php?m=content&amp;c=index&#38;a=lists">"#, Some("/index.php?m=content&c=index&a=lists")),
             (r#"<meta http-equiv="refresh" content="0;url=/a>b">"#, Some("/a>b")),
             (r#"<script>document.write('<meta http-equiv="refresh" content="0;url=/m/">');</script><meta http-equiv="refresh" content="0;url=/real">"#, Some("/real")),
+            (r#"<meta data-http-equiv="refresh" content="0;url=/no"><meta http-equiv="refresh" content="0;url=/yes">"#, Some("/yes")),
         ] {
             assert_eq!(target(page).as_deref(), want, "{page}");
         }
@@ -125,10 +139,15 @@ mod tests {
             // Not a refresh, or not in the head.
             r#"<meta http-equiv="content-type" content="text/html; charset=gbk">"#,
             r#"<meta name="refresh" content="0; url=/x">"#,
+            r#"<meta data-http-equiv="refresh" content="0; url=/x">"#,
+            r#"<meta x-http-equiv=refresh content="0; url=/x">"#,
             r#"<head></head><body><p>&lt;meta http-equiv="refresh"&gt;</p><meta http-equiv="refresh" content="0;url=/x"></body>"#,
         ] {
             assert_eq!(target(page), None, "{page}");
         }
+        assert_eq!(header_target("0; url=/cn/").as_deref(), Some("/cn/"));
+        assert_eq!(header_target("30; url=/cn/"), None);
+        assert_eq!(header_target("0"), None);
         let late = format!("<head>{}<meta http-equiv=\"refresh\" content=\"0;url=/x\">", "x".repeat(HEAD_BYTES));
         assert_eq!(target(&late), None);
         // A cut inside a multi-byte character does not panic.
