@@ -1,10 +1,10 @@
 //! Charset decoding for fetched and saved pages: byte-order mark first, then the Content-Type
 //! header, then `<meta charset>` in the first 64 KB, else UTF-8 — and when undeclared bytes are
 //! not valid UTF-8, GB18030 (Chinese pages often leave the charset out). GBK, GB2312, GB18030 and
-//! Big5 all decode through encoding_rs. A declaration that lies, or names a label no page can be
-//! read in, does not lose the page (see [`decode_html`]).
+//! Big5 all decode through encoding_rs. A declaration is believed as a browser believes it (see
+//! [`decode_html`]).
 
-use encoding_rs::{Encoding, GB18030, REPLACEMENT, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 
@@ -39,21 +39,7 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     META_CHARSET
         .captures_iter(head)
         .filter(|c| c.get(0).is_some_and(|m| !comments.iter().any(|r| r.contains(&m.start()))))
-        .find_map(|c| Encoding::for_label(c.get(1)?.as_bytes()).and_then(usable))
-}
-
-/// The encoding a declared label names, when it is one a page can be read in: not the
-/// `replacement` encoding (WHATWG maps `hz-gb-2312`, `iso-2022-kr` and a few others to it, which
-/// decodes a whole page to one U+FFFD), and UTF-16 read as UTF-8 (a declaration readable as ASCII
-/// is no UTF-16 page, WHATWG). Such a label is treated as unknown.
-fn usable(enc: &'static Encoding) -> Option<&'static Encoding> {
-    if enc == REPLACEMENT {
-        None
-    } else if enc == UTF_16LE || enc == UTF_16BE {
-        Some(UTF_8)
-    } else {
-        Some(enc)
-    }
+        .find_map(|c| Encoding::for_label(c.get(1)?.as_bytes()))
 }
 
 /// Whether `bytes` are UTF-8 but for an incomplete character at the very end (a body cut at
@@ -66,21 +52,32 @@ fn utf8_but_for_cut_tail(bytes: &[u8]) -> bool {
 /// Decodes a page; returns the text and the encoding used. Valid UTF-8 becomes the text as it
 /// is, without a copy.
 ///
-/// A declaration can lie (a server-wide `charset utf-8` over old GBK pages, Apache's default
-/// ISO-8859-1 over UTF-8 ones). The page is not lost to it: bytes declared in a legacy charset
-/// that are valid UTF-8 with non-ASCII in them are UTF-8 (legacy CJK or Latin text is practically
-/// never valid UTF-8); bytes declared UTF-8 that are not are read in the page's own `<meta>`
-/// charset, else GB18030, when that reads them without error, else as UTF-8 with U+FFFD.
+/// A declaration is believed as a browser believes it, even when it lies (a server-wide
+/// `charset utf-8` over an old GBK page, a stale `<meta charset=gb2312>` over UTF-8, a label
+/// WHATWG maps to the `replacement` encoding): the page is judged as its visitors see it, and
+/// the evidence names the encoding it was read in. Only an undeclared page is guessed at: UTF-8,
+/// else GB18030 when that reads it without error. A body cut inside a UTF-8 character (at
+/// `http.max_body_bytes`) is still UTF-8: the cut is ours, not the page's.
 pub fn decode_html(bytes: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc);
     }
-    let header = content_type.and_then(header_label).and_then(|l| Encoding::for_label(l.as_bytes())).and_then(usable);
-    let sniff = |bytes: &[u8]| meta_charset(&bytes[..bytes.len().min(SNIFF_BYTES)]);
-    let declared = header.or_else(|| sniff(&bytes));
-    if let Some(enc) = declared.filter(|&e| e != UTF_8 && bytes.is_ascii()) {
-        // ASCII reads the same in any of them, but ISO-2022-JP is written in ASCII.
+    let declared = content_type
+        .and_then(header_label)
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(SNIFF_BYTES)]))
+        // A page cannot really be UTF-16 when its declaration was readable as ASCII (WHATWG).
+        .map(|e| if e == UTF_16LE || e == UTF_16BE { UTF_8 } else { e });
+    if let Some(enc) = declared {
+        let bytes = if enc != UTF_8 {
+            bytes
+        } else {
+            match valid_utf8(bytes) {
+                Ok(text) => return (text, UTF_8),
+                Err(bytes) => bytes,
+            }
+        };
         let (text, _) = enc.decode_without_bom_handling(&bytes);
         return (text.into_owned(), enc);
     }
@@ -88,20 +85,9 @@ pub fn decode_html(bytes: Vec<u8>, content_type: Option<&str>) -> (String, &'sta
         Ok(text) => return (text, UTF_8),
         Err(bytes) => bytes,
     };
-    if utf8_but_for_cut_tail(&bytes) {
-        return (String::from_utf8_lossy(&bytes).into_owned(), UTF_8);
-    }
-    if let Some(enc) = declared.filter(|&e| e != UTF_8) {
-        let (text, _) = enc.decode_without_bom_handling(&bytes);
-        return (text.into_owned(), enc);
-    }
-    // Undeclared, or declared UTF-8 and not: the page's own `<meta>` charset (when the header
-    // said UTF-8), else GB18030 (Chinese pages often leave the charset out), when it reads the
-    // bytes without error.
-    let meta = header.and_then(|_| sniff(&bytes)).filter(|&e| e != UTF_8);
-    for enc in meta.into_iter().chain([GB18030]) {
-        if let Some(text) = enc.decode_without_bom_handling_and_without_replacement(&bytes) {
-            return (text.into_owned(), enc);
+    if !utf8_but_for_cut_tail(&bytes) {
+        if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+            return (text.into_owned(), GB18030);
         }
     }
     (String::from_utf8_lossy(&bytes).into_owned(), UTF_8)
@@ -167,9 +153,11 @@ mod tests {
         let (text, enc) = decode_html(bad, Some("text/html; charset=utf-8"));
         assert_eq!((text.replace('\u{fffd}', ""), enc), (TEXT.to_string(), UTF_8));
         assert_eq!(text.matches('\u{fffd}').count(), 1);
-        // A body cut inside a UTF-8 character is UTF-8 still, whatever was declared.
+        // A body cut inside a UTF-8 character is UTF-8 still, not an undeclared GB18030 page.
         let at = TEXT.find('号').unwrap();
-        for ct in [None, Some("text/html; charset=gbk"), Some("text/html; charset=utf-8")] {
+        // (Four bytes of 中文 read as GB18030 without an error: two characters that are not there.)
+        assert_eq!(decode_html("中文".as_bytes()[..4].to_vec(), None), ("中\u{fffd}".to_string(), UTF_8));
+        for ct in [None, Some("text/html; charset=utf-8")] {
             let (text, enc) = decode_html(TEXT.as_bytes()[..at + 2].to_vec(), ct);
             assert_eq!((text, enc), (format!("{}\u{fffd}", &TEXT[..at]), UTF_8), "{ct:?}");
         }
@@ -179,33 +167,19 @@ mod tests {
     }
 
     #[test]
-    fn a_label_no_page_is_read_in_is_unknown() {
-        // WHATWG maps these to the `replacement` encoding, which reads a page as one U+FFFD.
-        for label in ["hz-gb-2312", "iso-2022-kr", "iso-2022-cn", "csiso2022kr"] {
-            assert_eq!(decode_html(TEXT.as_bytes().to_vec(), Some(&format!("text/html; charset={label}"))), (TEXT.to_string(), UTF_8), "{label}");
-            let page = format!("<meta charset=\"{label}\">{TEXT}");
-            assert_eq!(decode_html(encoded("gbk", &page), None), (page, GB18030), "{label}");
-        }
-    }
-
-    #[test]
-    fn a_lying_declaration_does_not_lose_the_page() {
-        // The header says UTF-8 (nginx `charset utf-8;` site-wide) over an old GBK page: its own
-        // meta is believed, else GB18030 reads it.
+    fn a_declaration_is_believed_as_a_browser_believes_it() {
+        // The header says UTF-8 over an old GBK page: visitors see U+FFFD, and so does the check
+        // (the page's own meta, saying gb2312, comes after the header, as in browsers).
         let page = format!("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">{TEXT}");
         let (text, enc) = decode_html(encoded("gbk", &page), Some("text/html; charset=utf-8"));
-        assert_eq!((text.as_str(), enc.name()), (page.as_str(), "GBK"));
-        let (text, enc) = decode_html(encoded("gbk", TEXT), Some("text/html; charset=UTF-8"));
-        assert_eq!((text.as_str(), enc), (TEXT, GB18030));
-        // A legacy charset declared over a UTF-8 page (Apache's ISO-8859-1 default, an old
-        // `charset gbk;`, a template's stale meta): the bytes are UTF-8.
-        for ct in ["text/html; charset=gbk", "text/html; charset=iso-8859-1", "text/html; charset=big5"] {
-            assert_eq!(decode_html(TEXT.as_bytes().to_vec(), Some(ct)), (TEXT.to_string(), UTF_8), "{ct}");
-        }
-        let page = format!("<meta charset=\"gb2312\">{TEXT}");
-        assert_eq!(decode_html(page.clone().into_bytes(), None), (page, UTF_8));
-        // A declaration that tells the truth is kept, ASCII included.
-        assert_eq!(decode_html(b"<title>ok</title>".to_vec(), Some("text/html; charset=gbk")).1.name(), "GBK");
+        assert_eq!(enc, UTF_8);
+        assert!(text.contains('\u{fffd}') && !text.contains("京ICP备"), "{text}");
+        // A stale meta over UTF-8 bytes is mojibake in a browser too.
+        let (text, enc) = decode_html(format!("<meta charset=\"gb2312\">{TEXT}").into_bytes(), None);
+        assert_eq!(enc.name(), "GBK");
+        assert!(!text.contains("京ICP备"), "{text}");
+        // WHATWG's replacement encoding reads a page as one U+FFFD.
+        assert_eq!(decode_html(TEXT.as_bytes().to_vec(), Some("text/html; charset=hz-gb-2312")).0, "\u{fffd}");
         let jis = encoded("iso-2022-jp", "<title>日本</title>");
         assert_eq!(decode_html(jis, Some("text/html; charset=iso-2022-jp")).0, "<title>日本</title>");
     }
