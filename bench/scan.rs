@@ -7,6 +7,11 @@
 //!     cargo run --release --example scan-bench -- [N ...] [--concurrency C] [--postgres URL]
 //!
 //! Needs nsd and nginx (Debian packages). Sends packets only to 127.0.0.0/8.
+//!
+//! To see where the scan's time goes, build with `RUSTFLAGS="-C force-frame-pointers=yes"` and
+//! run it under `perf record -g -- …/scan-bench 100000` (nsd and nginx are its children, so they
+//! are sampled too); the scan is what runs between the "scanning now" line on stderr and the
+//! figures. On some virtual machines `perf record -p` or `-a` sees only idle samples.
 
 /// mimalloc rather than glibc's malloc: a check allocates and frees many small and a few large
 /// buffers across threads, where glibc spent a tenth of the scan's CPU (measured with perf).
@@ -229,6 +234,9 @@ async fn bench(n: usize, concurrency: usize, postgres: Option<&str>) -> Result<(
     let (cpu0, nsd0, nginx0) = (self_cpu(), nsd.cpu_seconds(), nginx.cpu_seconds());
     let (mut dns_us, mut http_us, mut page_us, mut bad) = (0u64, 0u64, 0u64, 0usize);
     let mut latencies: Vec<u32> = Vec::with_capacity(n);
+    // The figures are printed only after the scan and the profiles that follow it; this line
+    // says when to attach a profiler (`perf record -g -p PID`) to the scan itself.
+    eprintln!("scan-bench: scanning {n} domains now (pid {})", std::process::id());
     let started = Instant::now();
     let mut sample: Option<scan::DomainCheck> = None;
     let profile_targets: Vec<scan::Target> = targets.into_iter().take(PROFILE_OPS).collect();
