@@ -65,6 +65,10 @@ const IDLE_RESOLVER_TTL: Duration = Duration::from_secs(5);
 /// not judged.
 pub const MAX_CNAME_LINKS: usize = 16;
 
+/// How many full queries (each `dns.attempts` tries of `dns.timeout_ms`) one record type of a
+/// domain may take in all, CNAME hops asked for one by one and a retry over TCP included.
+const CHAIN_BUDGET_QUERIES: usize = 4;
+
 /// An idle resolver: the runtime its connections run on, and when it was given back.
 struct IdleResolver {
     runtime: tokio::runtime::Id,
@@ -184,7 +188,18 @@ impl DnsProbe {
     async fn query(&self, name: &Name, rtype: RecordType) -> TypeAnswer {
         let runtime = tokio::runtime::Handle::current().id();
         let resolver = self.resolver(runtime);
-        let answer = self.follow_chain(&resolver, name, rtype).await;
+        // Each query is bounded by its tries; a chain asked for hop by hop is bounded as a whole
+        // too, or a resolver answering one slow link at a time could hold a check for
+        // MAX_CNAME_LINKS × attempts × timeout.
+        let deadline = self.opts.timeout * (CHAIN_BUDGET_QUERIES * self.opts.attempts.max(1)) as u32;
+        let answer = match tokio::time::timeout(deadline, self.follow_chain(&resolver, name, rtype)).await {
+            Ok(answer) => answer,
+            Err(_) => TypeAnswer::Failed(format!(
+                "{rtype} query for {} and its CNAME chain took more than {} ms",
+                printable(name),
+                deadline.as_millis()
+            )),
+        };
         // A resolver that timed out or failed is dropped with whatever state that left behind.
         if !matches!(answer, TypeAnswer::Failed(_)) {
             self.give_back(runtime, resolver);
@@ -552,6 +567,44 @@ mod tests {
         answer.set_id(query.id()).set_message_type(MessageType::Response);
         answer.add_queries(query.queries().to_vec());
         answer
+    }
+
+    /// A resolver that gives a long chain one slow link per query: the whole is bounded, not
+    /// only each query.
+    #[tokio::test]
+    async fn a_chain_asked_for_link_by_link_is_bounded_as_a_whole() {
+        let sock = Arc::new(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+                let Some(q) = query.queries().first().cloned() else { continue };
+                let sock = sock.clone();
+                let owner = q.name().to_ascii();
+                // c0.slow.test → c1.slow.test → … → c15.slow.test, which has the address; each
+                // link told alone, 150 ms after it was asked for.
+                let k: u32 = owner.trim_start_matches('c').split('.').next().and_then(|k| k.parse().ok()).unwrap_or(99);
+                let mut answer = response_to(&query);
+                if k >= 15 && q.query_type() == RecordType::A {
+                    answer.add_answer(a(&owner, 1));
+                } else if k < 15 {
+                    answer.add_answer(cname(&owner, &format!("c{}.slow.test.", k + 1)));
+                } else {
+                    answer.add_name_server(soa_record(q.name().clone()));
+                }
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    let _ = sock.send_to(&answer.to_vec().unwrap(), from).await;
+                });
+            }
+        });
+        // Each query answers well within its 400 ms; the chain would take 2.4 s.
+        let p = DnsProbe::new(&config::Dns { nameservers: vec![addr], timeout_ms: 400, attempts: 1 });
+        match p.resolve("c0.slow.test").await {
+            DnsAnswer::Failed { reason } => assert!(reason.contains("CNAME chain took more than 1600 ms"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// A nameserver that answers SERVFAIL to everything, or never answers at all.
