@@ -53,13 +53,12 @@ pub fn target(html: &str) -> Option<String> {
         let refresh = meta.value().attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
         refresh.then(|| meta.value().attr("content").map(str::to_string))
     })??;
-    let (delay, url) = parse_content(&content)?;
-    (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
+    header_target(&content)
 }
 
 /// The URL (as written; to be joined with the page's) that a `Refresh` response header leads to
 /// within [`MAX_DELAY_SECONDS`]: `Refresh: 0; url=/cn/` (PHP's `header("Refresh: …")`), which
-/// browsers act on as on the tag. `None` as for [`target`].
+/// browsers act on as on the tag, whose `content` it is written as. `None` as for [`target`].
 pub fn header_target(value: &str) -> Option<String> {
     let (delay, url) = parse_content(value)?;
     (delay <= MAX_DELAY_SECONDS).then(|| url.to_string())
